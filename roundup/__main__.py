@@ -1,0 +1,5 @@
+"""Entry point for `python -m roundup`."""
+
+from roundup.cli import entry
+
+entry()

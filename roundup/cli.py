@@ -1,0 +1,134 @@
+"""The command line: parse arguments, call one pipeline function, print, return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from roundup import __version__, scaffold
+from roundup.approvals import read_records, record
+from roundup.build import build, prepare
+from roundup.errors import Problems, RoundupError, UsageError
+from roundup.gate import Inclusion, assess, assess_site
+from roundup.model import Post, Site
+from roundup.report import build_summary, status_report
+from roundup.validate import load_site
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    report = build(args.site, drafts=args.drafts, strict=args.strict)
+    print("\n".join(build_summary(report)))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    site, statuses, output = prepare(args.site, drafts=True)
+    publish = sum(s.inclusion is Inclusion.PUBLISHED for s in statuses)
+    print(f"No problems in {len(site.posts)} posts and {len(site.contributors)} contributors; "
+          f"{publish} would publish, {len(statuses) - publish} would not.")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    site = load_site(args.site)
+    problems = Problems()
+    if args.post:
+        post = find_post(site, args.post)
+        statuses = (assess(site, post, read_records(site.config.root, post, problems)),)
+    else:
+        statuses = assess_site(site, problems)
+    problems.raise_if_any()
+    print("\n".join(status_report(statuses)))
+    return 0
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    """approve / decline <contributor> <slug>."""
+    site = load_site(args.site)
+    post = find_post(site, args.slug)
+    decision = "approved" if args.command == "approve" else "declined"
+    record(site, post, args.contributor, decision, reason=getattr(args, "reason", None))
+    status = assess(site, post, read_records(site.config.root, post, Problems()))
+    print(f"Recorded: {args.contributor} {decision} their voice in {post.slug}.")
+    if status.inclusion is Inclusion.PUBLISHED:
+        print(f"Every voice has approved: {post.slug} publishes on the next build.")
+    else:
+        waiting = ", ".join(v.contributor_id for v in status.pending) or f"status {post.status}"
+        print(f"{post.slug} is still withheld; waiting for: {waiting}.")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    if args.kind != "site" and not args.name:
+        raise UsageError(f"usage: roundup new {args.kind} <{'slug' if args.kind == 'post' else 'id'}>")
+    if args.kind == "site":
+        made = scaffold.new_site(args.site)
+    else:
+        load_site(args.site)  # a post or profile belongs in a valid site
+        made = (scaffold.new_post if args.kind == "post" else scaffold.new_contributor)(args.site, args.name)
+    print("Created " + ", ".join(made))
+    return 0
+
+
+def find_post(site: Site, slug: str) -> Post:
+    for post in site.posts:
+        if post.slug == slug:
+            return post
+    known = ", ".join(p.slug for p in site.posts) or "none yet"
+    raise RoundupError(f"posts/{slug}/post.md: no such post (posts: {known})")
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help="the site folder (default: the current folder)")
+    top = argparse.ArgumentParser(prog="roundup", description="Collaborative roundup posts, published "
+                                  "only with every contributor's approval.")
+    top.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                     help="the site folder (default: the current folder)")
+    top.add_argument("--version", action="version", version=f"roundup {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("build", cmd_build, "build the site into the output folder")
+    p.add_argument("--drafts", action="store_true", help="also render withheld posts, with a banner")
+    p.add_argument("--strict", action="store_true", help="fail (exit 1) when any post is withheld")
+    command("check", cmd_check, "validate every input without writing anything")
+    p = command("status", cmd_status, "show each voice's approval and what a build would publish")
+    p.add_argument("--post", metavar="SLUG", help="only this post")
+    for name, verb in (("approve", "record that a contributor approved"),
+                       ("decline", "record that a contributor asked for changes")):
+        p = command(name, cmd_answer, f"{verb} their voice as it is now")
+        p.add_argument("contributor")
+        p.add_argument("slug")
+    p.add_argument("--reason", metavar="TEXT", help="what they asked to change")
+    p = command("new", cmd_new, "create a site, a post or a contributor profile")
+    p.add_argument("kind", choices=("site", "post", "contributor"))
+    p.add_argument("name", nargs="?", help="the post slug or contributor id")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage problem
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except RoundupError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        if exc.exit_code == 1 and len(exc.problems) > 1:
+            print(f"{len(exc.problems)} problems; nothing was written.", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted; nothing was changed.", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Problems found in a site's files, and the one error type that carries them to the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the user's input, located as precisely as we can."""
+
+    path: str
+    """File path relative to the site folder, with forward slashes."""
+    line: int | None
+    """1-based line in that file, or None when the problem is the file as a whole."""
+    message: str
+    """What is wrong and, where it helps, what to do about it."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class RoundupError(Exception):
+    """A failure the user can fix; the CLI prints the problems and exits with `exit_code`."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("", None, problems)]
+        self.problems = sorted(problems, key=_order)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One printable line per problem."""
+        return [str(p) if p.path else p.message for p in self.problems]
+
+
+class UsageError(RoundupError):
+    """The command line itself is wrong."""
+
+    exit_code = 2
+
+
+def _order(p: Problem) -> tuple[str, int, str]:
+    return (p.path, p.line or 0, p.message)
+
+
+class Problems:
+    """Collects every problem in a run so they can be reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, path: str, line: int | None, message: str) -> None:
+        self.items.append(Problem(path, line, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise RoundupError(self.items)

@@ -1,0 +1,156 @@
+"""Typed, located access to the fields of one YAML mapping; every misuse becomes a Problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from roundup.errors import Problems
+from roundup.load import LineDict, describe
+
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+"""Contributor ids and post slugs."""
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def check_url(value: str, schemes: tuple[str, ...] = SAFE_SCHEMES) -> str | None:
+    """Why `value` is not an acceptable absolute URL, or None when it is."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        allowed = ", ".join(f"{s}:" for s in schemes)
+        return f"must be an absolute URL starting with {allowed} (got {value[:60]!r})"
+    if scheme in ("http", "https") and not parts.hostname:
+        return f"has no host name (got {value[:60]!r})"
+    if scheme == "mailto" and "@" not in parts.path:
+        return f"is not a mailto: address (got {value[:60]!r})"
+    return None
+
+
+class Fields:
+    """Reads fields of one mapping, reporting problems against its file and lines."""
+
+    def __init__(self, path: str, data: LineDict, problems: Problems):
+        self.path = path
+        self.data = data
+        self.problems = problems
+
+    def line(self, key: str) -> int | None:
+        return self.data.line_of(key) if isinstance(self.data, LineDict) else None
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.add(self.path, self.line(key), f"`{key}` {message}")
+
+    def only(self, allowed: tuple[str, ...]) -> None:
+        """Report every key that is not one of `allowed` (usually a typo)."""
+        for key in self.data:
+            if key not in allowed:
+                known = ", ".join(allowed)
+                self.problems.add(self.path, self.line(key), f"unknown field `{key}` (known fields: {known})")
+
+    def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
+        """A non-empty string (surrounding white space removed)."""
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.add(self.path, self.data.line, f"`{key}` is required")
+            return default
+        if not isinstance(value, str):
+            self.error(key, f"must be text, not {describe(value)} (put it in quotes)")
+            return default
+        value = value.strip()
+        if not value:
+            if required:
+                self.error(key, "must not be empty")
+            return default
+        return value
+
+    def url(self, key: str, schemes: tuple[str, ...] = SAFE_SCHEMES) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        reason = check_url(value, schemes)
+        if reason:
+            self.error(key, reason)
+            return None
+        return value
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.add(self.path, self.data.line, f"`{key}` is required (YYYY-MM-DD)")
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.error(key, f"must be a date written YYYY-MM-DD (got {str(value)[:40]!r})")
+        return None
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.error(key, f"must be true or false, not {describe(value)}")
+            return default
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.error(key, f"must be a whole number from {low} to {high}")
+            return default
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in choices:
+            self.error(key, f"must be one of {', '.join(choices)} (got {str(value)[:40]!r})")
+            return default
+        return value
+
+    def text_list(self, key: str) -> tuple[tuple[str, int | None], ...] | None:
+        """A list of non-empty strings, each with its line; None when absent."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.error(key, f"must be a list like [a, b], not {describe(value)}")
+            return ()
+        items = []
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                self.error(key, f"must hold only text, found {describe(item)}")
+                continue
+            items.append((item.strip(), self.line(key)))
+        return tuple(items)
+
+    def mapping(self, key: str) -> Fields | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, LineDict):
+            self.error(key, f"must be a mapping of `key: value` lines, not {describe(value)}")
+            return None
+        return Fields(self.path, value, self.problems)
+
+
+def slugify(text: str) -> str:
+    """A URL-safe name for a tag: lowercase words joined by single hyphens (letters of any script)."""
+    words = re.findall(r"[^\W_]+", text.lower())
+    return "-".join(words)

@@ -1,0 +1,93 @@
+"""Deciding, per post and per voice, what may be published: approved, pending, stale or declined."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from roundup.approvals import Record, read_records
+from roundup.digest import changed_parts, snapshot, voice_digest
+from roundup.errors import Problems
+from roundup.model import Post, Site
+
+
+class VoiceState(enum.Enum):
+    APPROVED = "approved"
+    PENDING = "pending"
+    STALE = "stale"
+    DECLINED = "declined"
+
+
+class Inclusion(enum.Enum):
+    """Where a post goes: PUBLISHED in every build; WITHHELD and DRAFT only with --drafts; CANCELLED nowhere."""
+
+    PUBLISHED = "published"
+    WITHHELD = "withheld"
+    DRAFT = "draft"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceStatus:
+    """One voice of one post, measured against its recorded approval."""
+
+    contributor_id: str
+    name: str
+    state: VoiceState
+    reason: str
+    """Why, in words: "never previewed", "quote edited since approval on 2026-02-18", ..."""
+    digest: str
+    record: Record | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostStatus:
+    """A post, its voices' states, and where it goes."""
+
+    post: Post
+    voices: tuple[VoiceStatus, ...]
+    inclusion: Inclusion
+
+    @property
+    def pending(self) -> tuple[VoiceStatus, ...]:
+        return tuple(v for v in self.voices if v.state is not VoiceState.APPROVED)
+
+
+def assess_site(site: Site, problems: Problems) -> tuple[PostStatus, ...]:
+    """The status of every post; malformed approvals files are reported to `problems`."""
+    return tuple(assess(site, post, read_records(site.config.root, post, problems)) for post in site.posts)
+
+
+def assess(site: Site, post: Post, records: dict[str, Record]) -> PostStatus:
+    voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id)) for quote in post.quotes)
+    if post.status == "cancelled":
+        inclusion = Inclusion.CANCELLED
+    elif post.status == "draft":
+        inclusion = Inclusion.DRAFT
+    elif all(v.state is VoiceState.APPROVED for v in voices):
+        inclusion = Inclusion.PUBLISHED
+    else:
+        inclusion = Inclusion.WITHHELD
+    return PostStatus(post, voices, inclusion)
+
+
+def _voice(site: Site, post: Post, quote, record: Record | None) -> VoiceStatus:
+    profile = site.contributors[quote.contributor_id].profile
+    digest = voice_digest(post, quote, profile)
+
+    def status(state: VoiceState, reason: str) -> VoiceStatus:
+        return VoiceStatus(quote.contributor_id, profile.name, state, reason, digest, record)
+
+    if record is None:
+        return status(VoiceState.PENDING, "never previewed")
+    day = record.at.date().isoformat()
+    if record.digest == digest:
+        if record.decision == "declined":
+            why = f": {record.reason}" if record.reason else ""
+            return status(VoiceState.DECLINED, f"declined on {day}{why}")
+        return status(VoiceState.APPROVED, f"approved on {day}")
+    parts = changed_parts(record.content, snapshot(post, quote, profile))
+    what = " and ".join(parts) if parts else "content"
+    if record.decision == "declined":
+        return status(VoiceState.PENDING, f"{what} edited since they declined on {day}; send a new preview")
+    return status(VoiceState.STALE, f"{what} edited since approval on {day}")

@@ -1,0 +1,142 @@
+"""The validated site: small frozen dataclasses that the rest of roundup trusts without re-checking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+STATUSES = ("ready", "draft", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class Editor:
+    """The person who runs the site and signs every message."""
+
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    """How messages are delivered with `--send`."""
+
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    password_env: str = "ROUNDUP_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """Settings from site.yml, with defaults applied."""
+
+    root: Path
+    """The site folder (absolute)."""
+    title: str
+    base_url: str
+    """Absolute http(s) URL, always ending with a slash."""
+    editor: Editor
+    theme: str
+    output: Path
+    """Absolute path of the build output folder."""
+    previews: Path
+    """Absolute path of the previews folder."""
+    language: str
+    mail: MailConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A credit link: a label and a checked http(s)/mailto URL."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Avatar:
+    """A contributor's picture: a file under contributors/ or a remote https URL."""
+
+    source: str
+    """As written in the profile, e.g. "avatars/zoe.jpg" or "https://..."."""
+    path: Path | None
+    """Absolute path of the local file, or None for a remote URL."""
+    sha256: str
+    """Digest of the file's bytes (local) or of the URL (remote): part of what is approved."""
+
+    @property
+    def is_remote(self) -> bool:
+        return self.path is None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The public part of a contributor profile: all that may ever reach the built site."""
+
+    name: str
+    handle: str | None
+    url: str | None
+    links: tuple[Link, ...]
+    avatar: Avatar | None
+    bio: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    """A contributor: public profile plus the one private field roundup uses (email)."""
+
+    id: str
+    profile: Profile
+    email: str | None
+    """Private: only used to address preview and notice messages."""
+    source: str
+    """Profile file relative to the site."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """One contributor's words for one post."""
+
+    contributor_id: str
+    prompt: str | None
+    body: str
+    note: str | None
+    """Private: the editor's personal line, only ever shown in that contributor's message."""
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A roundup post: the editor's text and the ordered voices in it."""
+
+    slug: str
+    title: str
+    date: dt.date
+    summary: str | None
+    tags: tuple[str, ...]
+    status: str
+    deadline: dt.date | None
+    intro: str
+    """Editor Markdown before the `<!-- voices -->` line (or the whole body without one)."""
+    outro: str
+    """Editor Markdown after the `<!-- voices -->` line."""
+    quotes: tuple[Quote, ...]
+    """In voice order."""
+    source: str
+    """post.md relative to the site."""
+
+    @property
+    def folder(self) -> str:
+        return f"posts/{self.slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything roundup read and validated from a site folder."""
+
+    config: SiteConfig
+    contributors: dict[str, Contributor]
+    posts: tuple[Post, ...]
+    """Newest first; ties broken by slug."""

@@ -1,0 +1,150 @@
+"""Reading and validating posts/<slug>/post.md and the quotes beside it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from roundup.errors import Problem, Problems
+from roundup.fields import ID_RE, Fields, slugify
+from roundup.load import Document, load_markdown_file, rel
+from roundup.model import STATUSES, Contributor, Post, Quote
+
+POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline")
+QUOTE_FIELDS = ("prompt", "note")
+VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTILINE)
+
+
+def load_posts(root: Path, contributors: dict[str, Contributor], problems: Problems) -> tuple[Post, ...]:
+    """Every posts/<slug>/, newest first."""
+    folder = root / "posts"
+    posts = []
+    if not folder.is_dir():
+        return ()
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        name = rel(root, path)
+        if not ID_RE.match(path.name):
+            problems.add(name, None, f"{path.name!r} is not a valid post slug "
+                                     "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
+            continue
+        post = _post(root, path, contributors, problems)
+        if post:
+            posts.append(post)
+    posts.sort(key=lambda p: p.slug)
+    posts.sort(key=lambda p: p.date, reverse=True)
+    return tuple(posts)
+
+
+def _post(root: Path, folder: Path, contributors: dict[str, Contributor], problems: Problems) -> Post | None:
+    source = folder / "post.md"
+    if not source.is_file():
+        problems.add(rel(root, folder), None, "has no post.md (create it with `roundup new post "
+                                              f"{folder.name}` or remove the folder)")
+        return None
+    doc = load_markdown_file(root, source)
+    if isinstance(doc, Problem):
+        problems.items.append(doc)
+        return None
+    before = len(problems.items)
+    f = Fields(doc.path, doc.meta, problems)
+    f.only(POST_FIELDS)
+    title = f.text("title", required=True)
+    date = f.date("date", required=True)
+    tags = _tags(f)
+    intro, outro = _split_body(doc, problems)
+    quotes = _quotes(root, folder, f, contributors, problems)
+    post = Post(
+        slug=folder.name, title=title or "", date=date, summary=f.text("summary"), tags=tags,
+        status=f.choice("status", STATUSES, "ready"), deadline=f.date("deadline"),
+        intro=intro, outro=outro, quotes=quotes, source=doc.path,
+    )
+    return post if len(problems.items) == before else None
+
+
+def _tags(f: Fields) -> tuple[str, ...]:
+    tags: list[str] = []
+    for tag, line in f.text_list("tags") or ():
+        if not slugify(tag):
+            f.problems.add(f.path, line, f"tag {tag!r} has no letters or digits to make a page name from")
+        elif tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _split_body(doc: Document, problems: Problems) -> tuple[str, str]:
+    markers = list(VOICES_MARKER.finditer(doc.body))
+    for extra in markers[1:]:
+        line = doc.body_line + doc.body.count("\n", 0, extra.start())
+        problems.add(doc.path, line, "a second `<!-- voices -->` line; a post has one place for its voices")
+    if not markers:
+        return doc.body.strip(), ""
+    return doc.body[:markers[0].start()].strip(), doc.body[markers[0].end():].strip()
+
+
+def _quotes(root: Path, folder: Path, f: Fields, contributors: dict[str, Contributor],
+            problems: Problems) -> tuple[Quote, ...]:
+    """The post's quotes in voice order, checking every voice against its files."""
+    found = _quote_files(root, folder, problems)
+    listed = f.text_list("voices")
+    order = [cid for cid, _ in listed] if listed is not None else sorted(found)
+    quotes = []
+    seen: set[str] = set()
+    for cid in order:
+        line = f.line("voices")
+        quote_name = f"{rel(root, folder)}/quotes/{cid}.md"
+        if not ID_RE.match(cid):
+            problems.add(f.path, line, f"voice {cid!r} is not a valid contributor id")
+            continue
+        if cid in seen:
+            problems.add(f.path, line, f"voice {cid!r} is listed twice")
+            continue
+        seen.add(cid)
+        if cid not in found:
+            problems.add(f.path, line, f"voice {cid!r} has no quote: create {quote_name}")
+        elif found[cid] is not None:
+            quotes.append(found[cid])
+        if cid not in contributors and not (root / "contributors" / f"{cid}.yml").is_file():
+            where = (quote_name, None) if cid in found else (f.path, line)
+            problems.add(*where, f"contributor {cid!r} has no profile: create contributors/{cid}.yml")
+    if listed is not None:
+        for cid in sorted(set(found) - seen):
+            problems.add(f"{rel(root, folder)}/quotes/{cid}.md", None,
+                         f"is not listed in `voices` of {f.path}: add {cid!r} there, or move the file out of quotes/")
+    return tuple(quotes)
+
+
+def _quote_files(root: Path, folder: Path, problems: Problems) -> dict[str, Quote | None]:
+    """Every quotes/<id>.md; None marks a file that exists but is broken (already reported)."""
+    found: dict[str, Quote | None] = {}
+    quotes_dir = folder / "quotes"
+    if not quotes_dir.is_dir():
+        return found
+    for path in sorted(quotes_dir.iterdir()):
+        name = rel(root, path)
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() or path.suffix != ".md":
+            problems.add(name, None, "quotes are Markdown files named <contributor-id>.md")
+            continue
+        if not ID_RE.match(path.stem):
+            problems.add(name, None, f"{path.stem!r} is not a valid contributor id")
+            continue
+        found[path.stem] = _quote(root, path, problems)
+    return found
+
+
+def _quote(root: Path, path: Path, problems: Problems) -> Quote | None:
+    doc = load_markdown_file(root, path)
+    if isinstance(doc, Problem):
+        problems.items.append(doc)
+        return None
+    before = len(problems.items)
+    f = Fields(doc.path, doc.meta, problems)
+    f.only(QUOTE_FIELDS)
+    body = doc.body.strip()
+    if not body:
+        problems.add(doc.path, doc.body_line, "the quote is empty: write the contributor's words below the front matter")
+    quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path)
+    return quote if len(problems.items) == before else None

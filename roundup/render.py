@@ -1,0 +1,145 @@
+"""Rendering views through the theme's Jinja2 templates into an in-memory Output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from jinja2 import pass_context
+
+from roundup import __version__
+from roundup.errors import Problem, RoundupError
+from roundup.gate import PostStatus
+from roundup.load import rel
+from roundup.model import Site, SiteConfig
+from roundup.views import Views, avatar_output_path
+from roundup.write import Output
+
+_ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
+FEED_LIMIT = 50
+"""The feed carries the newest posts only, as feed readers expect."""
+
+
+def package_theme() -> Path:
+    """The default theme shipped in the package (or, in a source checkout, at the repository root)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise RoundupError("the default theme is missing from this roundup installation; reinstall roundup")
+
+
+def theme_folders(config: SiteConfig) -> list[Path]:
+    """Theme folders in lookup order: the site's theme first, then the package's default theme."""
+    folders = []
+    site_theme = config.root / "themes" / config.theme
+    if (site_theme / "templates").is_dir():
+        folders.append(site_theme)
+    default = package_theme()
+    if not folders or folders[0].resolve() != default.resolve():
+        folders.append(default)
+    return folders
+
+
+def environment(config: SiteConfig) -> jinja2.Environment:
+    """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme."""
+    templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)]
+    loader = jinja2.ChoiceLoader([*templates, jinja2.PrefixLoader({"default": templates[-1]})])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["url"] = _url
+    env.globals["generator"] = f"roundup {__version__}"
+    return env
+
+
+@pass_context
+def _url(context, value: str | None) -> str:
+    """A link from the current page: site-relative paths get the page's `root` prefix."""
+    if not value:
+        return ""
+    return value if _ABSOLUTE.match(value) else context["root"] + value
+
+
+def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool) -> Output:
+    """Every page, feed, static file and avatar of the build, in memory; nothing is written yet."""
+    views = Views(site, statuses, drafts)
+    env = environment(site.config)
+    out = Output()
+    page = _Pages(env, site, views, out, drafts)
+    page("index.html", "index.html", posts=views.posts)
+    for post in views.posts:
+        page(f"posts/{post.slug}/index.html", "post.html", post=post)
+    contributors = views.contributors()
+    page("contributors/index.html", "contributors.html", contributors=contributors)
+    for person in contributors:
+        page(f"contributors/{person.id}/index.html", "contributor.html", contributor=person)
+    tags = views.tags()
+    for tag in tags:
+        page(f"tags/{tag.slug}/index.html", "tag.html", tag=tag)
+    page("404.html", "404.html", root=urlsplit(site.config.base_url).path)
+    published = tuple(p for p in views.posts if not p.withheld)
+    page("feed.xml", "feed.xml", posts=published[:FEED_LIMIT],
+         updated=published[0].updated_iso if published else "1970-01-01T00:00:00Z")
+    page("sitemap.xml", "sitemap.xml", urls=_sitemap(site, published, contributors, tags))
+    _copy_files(site, views, out, contributors)
+    return out
+
+
+class _Pages:
+    """Renders one template into the Output, turning template errors into located problems."""
+
+    def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool):
+        self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
+
+    def __call__(self, path: str, template: str, **context) -> None:
+        root = "../" * path.count("/")
+        canonical = self.site.config.base_url + path.removesuffix("index.html")
+        context = {"site": self.views.site_view, "root": root, "drafts": self.drafts,
+                   "canonical": canonical, **context}
+        try:
+            html = self.env.get_template(template).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RoundupError([Problem(self._where(exc.filename, template), exc.lineno,
+                                        f"template error: {exc.message}")]) from None
+        except jinja2.TemplateError as exc:
+            raise RoundupError([Problem(self._where(None, template), None,
+                                        f"template error while rendering {path}: {exc}")]) from None
+        self.out.add(path, html.encode("utf-8"), origin=template)
+
+    def _where(self, filename: str | None, template: str) -> str:
+        if filename:
+            return rel(self.site.config.root, Path(filename))
+        return f"templates/{template}"
+
+
+def _sitemap(site: Site, published, contributors, tags) -> list[tuple[str, str | None]]:
+    """Absolute URLs of published pages only, with a last-modified date where one is known."""
+    base = site.config.base_url
+    urls = [(base, published[0].date_iso if published else None)]
+    urls += [(post.abs_url, post.date_iso) for post in published]
+    if published:
+        urls.append((f"{base}contributors/", None))
+    urls += [(c.abs_url, None) for c in contributors if not all(a.withheld for a in c.appearances)]
+    urls += [(base + t.path, None) for t in tags if not all(p.withheld for p in t.posts)]
+    return urls
+
+
+def _copy_files(site: Site, views: Views, out: Output, contributors) -> None:
+    """Theme static files (the site's theme overriding the default) and the avatars shown."""
+    static: dict[str, Path] = {}
+    for folder in reversed(theme_folders(site.config)):
+        base = folder / "static"
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    static[f"static/{path.relative_to(base).as_posix()}"] = path
+    for target, source in static.items():
+        out.copy(target, source, origin=rel(site.config.root, source))
+    for person in contributors:
+        contributor = site.contributors[person.id]
+        target = avatar_output_path(contributor)
+        if target and contributor.profile.avatar and contributor.profile.avatar.path:
+            out.copy(target, contributor.profile.avatar.path, origin=contributor.source)
+

@@ -1,0 +1,82 @@
+"""What roundup tells the user: the build summary and the status table, as plain aligned text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from roundup.build import BuildReport
+from roundup.gate import Inclusion, PostStatus, VoiceState
+
+VERDICT = {
+    Inclusion.PUBLISHED: "publishes",
+    Inclusion.WITHHELD: "withheld",
+    Inclusion.DRAFT: "draft (withheld)",
+    Inclusion.CANCELLED: "cancelled",
+}
+
+
+def width(text: str) -> int:
+    """Columns a string takes in a terminal (wide East Asian characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    """Rows of cells, each column padded to its widest cell."""
+    if not rows:
+        return []
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def build_summary(report: BuildReport) -> list[str]:
+    published = report.by(Inclusion.PUBLISHED)
+    withheld = report.by(Inclusion.WITHHELD, Inclusion.DRAFT)
+    output = report.site.config.output.name
+    drafts = " (with drafts: not for deploying)" if report.drafts else ""
+    lines = [f"Built {output}/ in {report.seconds:.2f} s{drafts}: {_posts(len(published))} published, "
+             f"{len(withheld)} withheld, {report.pages} files."]
+    for status in published:
+        lines.append(f"  published  {status.post.slug}")
+    for status in withheld:
+        lines.extend(withheld_lines(status, report.drafts))
+    return lines
+
+
+def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:
+    shown = " (rendered with a draft banner)" if drafts else ""
+    if status.inclusion is Inclusion.DRAFT:
+        return [f"  withheld   {status.post.slug}: status is draft{shown}"]
+    lines = [f"  withheld   {status.post.slug}{shown}: waiting for {len(status.pending)} of "
+             f"{len(status.voices)} voices"]
+    rows = [[v.contributor_id, v.state.value, v.reason] for v in status.pending]
+    return lines + table(rows, indent="               ")
+
+
+def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
+    """Posts × contributors: each voice's state, and what a build would publish."""
+    if not statuses:
+        return ["No posts yet. Start one with `roundup new post <slug>`."]
+    lines: list[str] = []
+    for status in statuses:
+        post = status.post
+        approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
+        lines.append(f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
+                     f"{approved}/{len(status.voices)} approved)")
+        rows = [[v.contributor_id, v.name, v.state.value, v.reason] for v in status.voices]
+        lines.extend(table(rows) or ["  (no voices yet)"])
+        lines.append("")
+    publish = [s.post.slug for s in statuses if s.inclusion is Inclusion.PUBLISHED]
+    held = [s.post.slug for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
+    lines.append(f"A build would publish {_posts(len(publish))}" + (f": {', '.join(publish)}." if publish else "."))
+    if held:
+        lines.append(f"Withheld: {', '.join(held)}.")
+    return lines
+
+
+def _posts(n: int) -> str:
+    return f"{n} post" if n == 1 else f"{n} posts"

@@ -1,0 +1,193 @@
+"""Turning a site folder into a validated Site, reporting every problem in it at once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from roundup.errors import Problem, Problems, RoundupError
+from roundup.fields import ID_RE, Fields, check_url
+from roundup.load import Document, load_yaml_file, rel
+from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
+from roundup.posts import load_posts
+
+SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail")
+MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
+PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
+AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+RESERVED = ("contributors", "posts", "themes")
+
+
+def load_site(root: Path) -> Site:
+    """Read and validate the whole site under `root`; raise RoundupError listing every problem."""
+    root = root.resolve()
+    problems = Problems()
+    config = load_config(root, problems)
+    contributors = load_contributors(root, problems)
+    posts = load_posts(root, contributors, problems)
+    problems.raise_if_any()
+    assert config is not None
+    return Site(config, contributors, posts)
+
+
+def load_config(root: Path, problems: Problems) -> SiteConfig | None:
+    """site.yml, with defaults applied."""
+    path = root / "site.yml"
+    if not path.is_file():
+        hint = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"
+        raise RoundupError([Problem("site.yml", None, f"not found in {root} ({hint})")])
+    doc = load_yaml_file(root, path)
+    if isinstance(doc, Problem):
+        problems.items.append(doc)
+        return None
+    f = Fields(doc.path, doc.meta, problems)
+    f.only(SITE_FIELDS)
+    title = f.text("title", required=True) or ""
+    base_url = f.url("base_url", ("http", "https")) if "base_url" in doc.meta else None
+    if base_url is None and "base_url" not in doc.meta:
+        f.text("base_url", required=True)
+    theme = f.text("theme", default="default") or "default"
+    if not ID_RE.match(theme):
+        f.error("theme", "must be a folder name under themes/ (lowercase letters, digits, hyphens)")
+    elif theme != "default" and not (root / "themes" / theme / "templates").is_dir():
+        f.error("theme", f"names themes/{theme}/templates/, which does not exist")
+    return SiteConfig(
+        root=root,
+        title=title,
+        base_url=(base_url or "https://example.invalid/").rstrip("/") + "/",
+        editor=_editor(f),
+        theme=theme,
+        output=_folder(f, root, "output", "_site"),
+        previews=_folder(f, root, "previews", "_previews"),
+        language=f.text("language", default="en") or "en",
+        mail=_mail(f),
+    )
+
+
+def _editor(f: Fields) -> Editor:
+    editor = f.mapping("editor")
+    if editor is None:
+        return Editor(name=f.data.get("title") if isinstance(f.data.get("title"), str) else "The editor", email=None)
+    editor.only(("name", "email"))
+    email = editor.text("email")
+    if email and "@" not in email:
+        editor.error("email", f"is not an e-mail address (got {email[:60]!r})")
+    return Editor(name=editor.text("name", required=True) or "", email=email)
+
+
+def _mail(f: Fields) -> MailConfig:
+    mail = f.mapping("mail")
+    if mail is None:
+        return MailConfig()
+    mail.only(MAIL_FIELDS)
+    return MailConfig(
+        host=mail.text("host", default="localhost") or "localhost",
+        port=mail.integer("port", 25, 1, 65535),
+        starttls=mail.boolean("starttls", False),
+        username=mail.text("username"),
+        password_env=mail.text("password_env", default="ROUNDUP_SMTP_PASSWORD") or "ROUNDUP_SMTP_PASSWORD",
+    )
+
+
+def _folder(f: Fields, root: Path, key: str, default: str) -> Path:
+    """An output folder: relative, inside the site, and never one of the input folders."""
+    value = f.text(key, default=default) or default
+    path = (root / value).resolve()
+    if Path(value).is_absolute() or ".." in Path(value).parts:
+        f.error(key, "must be a folder inside the site, written relative to site.yml")
+        return root / default
+    if path == root or any(path == root / r or root / r in path.parents or path in (root / r).parents
+                           for r in RESERVED):
+        f.error(key, f"must not be the site folder or hold contributors/, posts/ or themes/ (got {value!r})")
+        return root / default
+    return path
+
+
+def load_contributors(root: Path, problems: Problems) -> dict[str, Contributor]:
+    """Every contributors/<id>.yml, keyed by id."""
+    folder = root / "contributors"
+    contributors: dict[str, Contributor] = {}
+    if not folder.is_dir():
+        return contributors
+    for path in sorted(folder.iterdir()):
+        name = rel(root, path)
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix == ".yaml":
+            problems.add(name, None, "profiles use the .yml extension: rename it to " + path.stem + ".yml")
+            continue
+        if path.suffix != ".yml":
+            continue
+        if not ID_RE.match(path.stem):
+            problems.add(name, None, f"{path.stem!r} is not a valid contributor id "
+                                     "(lowercase letters, digits and single hyphens, e.g. zoe-lee)")
+            continue
+        doc = load_yaml_file(root, path)
+        if isinstance(doc, Problem):
+            problems.items.append(doc)
+            continue
+        contributor = _contributor(root, path.stem, doc, problems)
+        if contributor:
+            contributors[path.stem] = contributor
+    return contributors
+
+
+def _contributor(root: Path, cid: str, doc: Document, problems: Problems) -> Contributor | None:
+    before = len(problems.items)
+    f = Fields(doc.path, doc.meta, problems)
+    profile = Profile(
+        name=f.text("name", required=True) or "",
+        handle=f.text("handle"),
+        url=f.url("url"),
+        links=_links(f),
+        avatar=_avatar(root, f),
+        bio=f.text("bio", default="") or "",
+    )
+    email = f.text("email")
+    if email and "@" not in email:
+        f.error("email", f"is not an e-mail address (got {email[:60]!r})")
+    if len(problems.items) > before:
+        return None
+    return Contributor(id=cid, profile=profile, email=email, source=doc.path)
+
+
+def _links(f: Fields) -> tuple[Link, ...]:
+    links = f.mapping("links")
+    if links is None:
+        return ()
+    result = []
+    for label, href in links.data.items():
+        line = links.line(label)
+        if not isinstance(label, str) or not isinstance(href, str):
+            f.problems.add(f.path, line, "`links` entries are written `Label: https://...`")
+            continue
+        reason = check_url(href.strip())
+        if reason:
+            f.problems.add(f.path, line, f"link {label!r} {reason}")
+            continue
+        result.append(Link(label.strip(), href.strip()))
+    return tuple(result)
+
+
+def _avatar(root: Path, f: Fields) -> Avatar | None:
+    value = f.text("avatar")
+    if value is None:
+        return None
+    if "://" in value or value.lower().startswith(("http:", "https:", "data:", "javascript:")):
+        reason = check_url(value, ("https",))
+        if reason:
+            f.error("avatar", reason)
+            return None
+        return Avatar(value, None, hashlib.sha256(value.encode()).hexdigest())
+    folder = (root / "contributors").resolve()
+    path = (folder / value).resolve()
+    if Path(value).is_absolute() or folder not in path.parents:
+        f.error("avatar", f"must be a file under contributors/ or an https URL (got {value[:60]!r})")
+        return None
+    if path.suffix.lower() not in AVATAR_SUFFIXES:
+        f.error("avatar", f"must be an image ({', '.join(AVATAR_SUFFIXES)}); SVG is refused as it can carry scripts")
+        return None
+    if not path.is_file():
+        f.error("avatar", f"names contributors/{value}, which does not exist")
+        return None
+    return Avatar(value, path, hashlib.sha256(path.read_bytes()).hexdigest())

@@ -1,0 +1,223 @@
+"""View objects for templates: already-safe, public-only, built from the model and the gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import quote as urlquote
+
+from markupsafe import Markup
+
+from roundup.fields import slugify
+from roundup.gate import Inclusion, PostStatus
+from roundup.markdown import render
+from roundup.model import Contributor, Post, Quote, Site
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    title: str
+    base_url: str
+    language: str
+    editor_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class AvatarView:
+    src: str
+    """Site-relative output path, or an absolute https URL."""
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingView:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagRef:
+    name: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceView:
+    id: str
+    anchor: str
+    name: str
+    handle: str | None
+    url: str | None
+    links: tuple[LinkView, ...]
+    avatar: AvatarView | None
+    initials: str
+    bio_html: Markup
+    prompt: str | None
+    body_html: Markup
+    contributor_path: str
+    share_url: str
+    highlighted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    slug: str
+    title: str
+    summary: str | None
+    date_iso: str
+    date_display: str
+    updated_iso: str
+    """RFC 3339 timestamp for feeds."""
+    tags: tuple[TagRef, ...]
+    path: str
+    abs_url: str
+    intro_html: Markup
+    outro_html: Markup
+    voices: tuple[VoiceView, ...]
+    withheld: bool
+    pending: tuple[PendingView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppearanceView:
+    post_title: str
+    post_path: str
+    date_iso: str
+    date_display: str
+    anchor: str
+    prompt: str | None
+    withheld: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContributorView:
+    id: str
+    name: str
+    handle: str | None
+    url: str | None
+    links: tuple[LinkView, ...]
+    avatar: AvatarView | None
+    initials: str
+    bio_html: Markup
+    path: str
+    abs_url: str
+    appearances: tuple[AppearanceView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    name: str
+    slug: str
+    path: str
+    posts: tuple[PostView, ...]
+
+
+def display_date(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def initials(name: str) -> str:
+    """Up to two initials, of any script."""
+    letters = [word[0] for word in name.replace("-", " ").split() if word[0].isalnum()]
+    return "".join(letters[:1] + letters[1:][-1:]).upper() or "?"
+
+
+def avatar_output_path(contributor: Contributor) -> str | None:
+    """Where a local avatar is copied in the output (content-addressed, so caches stay fresh)."""
+    avatar = contributor.profile.avatar
+    if avatar is None or avatar.path is None:
+        return None
+    return f"avatars/{contributor.id}-{avatar.sha256[:10]}{avatar.path.suffix.lower()}"
+
+
+class Views:
+    """Builds view objects for one build, rendering each piece of Markdown once."""
+
+    def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool):
+        self.site = site
+        self.base = site.config.base_url
+        shown = {Inclusion.PUBLISHED} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
+        self.statuses = tuple(s for s in statuses if s.inclusion in shown)
+        self.site_view = SiteView(site.config.title, self.base, site.config.language,
+                                  site.config.editor.name)
+        self._bios: dict[str, Markup] = {}
+        self.posts = tuple(self.post(s) for s in self.statuses)
+
+    def post(self, status: PostStatus) -> PostView:
+        post = status.post
+        withheld = status.inclusion is not Inclusion.PUBLISHED
+        pending = tuple(PendingView(v.name, v.reason) for v in status.pending) if withheld else ()
+        if withheld and post.status == "draft":
+            pending = (PendingView(self.site.config.editor.name, "the post's status is draft"),) + pending
+        return PostView(
+            slug=post.slug, title=post.title, summary=post.summary, date_iso=post.date.isoformat(),
+            date_display=display_date(post.date), updated_iso=f"{post.date.isoformat()}T00:00:00Z",
+            tags=tuple(TagRef(t, tag_path(t)) for t in post.tags), path=f"posts/{post.slug}/",
+            abs_url=f"{self.base}posts/{post.slug}/", intro_html=render(post.intro, 2),
+            outro_html=render(post.outro, 2), voices=tuple(self.voice(post, q) for q in post.quotes),
+            withheld=withheld, pending=pending,
+        )
+
+    def voice(self, post: Post, quote: Quote) -> VoiceView:
+        person = self.site.contributors[quote.contributor_id]
+        p = person.profile
+        return VoiceView(
+            id=person.id, anchor=f"voice-{person.id}", name=p.name, handle=p.handle, url=p.url,
+            links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
+            initials=initials(p.name), bio_html=self.bio(person), prompt=quote.prompt,
+            body_html=render(quote.body, 4), contributor_path=f"contributors/{person.id}/",
+            share_url=f"{self.base}posts/{post.slug}/#voice-{person.id}",
+        )
+
+    def avatar(self, person: Contributor) -> AvatarView | None:
+        avatar = person.profile.avatar
+        if avatar is None:
+            return None
+        src = avatar.source if avatar.is_remote else avatar_output_path(person)
+        return AvatarView(src or "", f"Photo of {person.profile.name}")
+
+    def bio(self, person: Contributor) -> Markup:
+        if person.id not in self._bios:
+            self._bios[person.id] = render(person.profile.bio, 4)
+        return self._bios[person.id]
+
+    def contributors(self) -> tuple[ContributorView, ...]:
+        """Everyone who appears in a shown post, sorted by name, with their appearances."""
+        appearances: dict[str, list[AppearanceView]] = {}
+        for view in self.posts:
+            for voice in view.voices:
+                appearances.setdefault(voice.id, []).append(AppearanceView(
+                    view.title, view.path, view.date_iso, view.date_display, voice.anchor,
+                    voice.prompt, view.withheld))
+        people = [self.contributor(self.site.contributors[cid], tuple(a)) for cid, a in appearances.items()]
+        return tuple(sorted(people, key=lambda c: (c.name.casefold(), c.id)))
+
+    def contributor(self, person: Contributor, appearances: tuple[AppearanceView, ...]) -> ContributorView:
+        p = person.profile
+        return ContributorView(
+            id=person.id, name=p.name, handle=p.handle, url=p.url,
+            links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
+            initials=initials(p.name), bio_html=self.bio(person), path=f"contributors/{person.id}/",
+            abs_url=f"{self.base}contributors/{person.id}/", appearances=appearances,
+        )
+
+    def tags(self) -> tuple[TagView, ...]:
+        by_slug: dict[str, tuple[str, list[PostView]]] = {}
+        for view in self.posts:
+            for tag in view.tags:
+                by_slug.setdefault(tag.path, (tag.name, []))[1].append(view)
+        return tuple(TagView(name, slugify(name), path, tuple(posts))
+                     for path, (name, posts) in sorted(by_slug.items()))
+
+
+def tag_path(tag: str) -> str:
+    return f"tags/{urlquote(slugify(tag))}/"

@@ -1,0 +1,119 @@
+"""The build output: gathered in memory, written to a fresh folder, then swapped in at once."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from roundup.errors import Problem, RoundupError
+from roundup.fsutil import fsync_dir, locked
+
+MARKER = ".roundup-build"
+"""A file in every output folder, so roundup never replaces a folder it did not make."""
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    data: bytes | None
+    source: Path | None
+    origin: str
+
+
+class Output:
+    """Files of one build, by output path; writing one path twice is a bug and is refused."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, _File] = {}
+
+    def add(self, path: str, data: bytes, origin: str) -> None:
+        self._put(path, _File(data, None, origin))
+
+    def copy(self, path: str, source: Path, origin: str) -> None:
+        self._put(path, _File(None, source, origin))
+
+    def _put(self, path: str, item: _File) -> None:
+        if path in self.files:
+            raise RoundupError([Problem(item.origin, None, f"would write {path}, which "
+                                                           f"{self.files[path].origin} already writes")])
+        self.files[path] = item
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def commit(self, folder: Path) -> None:
+        """Write everything into a new folder beside `folder`, then swap it in atomically."""
+        check_replaceable(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with locked(folder.parent):
+            _clean_leftovers(folder)
+            staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+            try:
+                self._write_all(staging)
+                _swap(staging, folder)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def _write_all(self, staging: Path) -> None:
+        made: set[Path] = set()
+        for path, item in self.files.items():
+            target = staging / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if item.data is not None:
+                target.write_bytes(item.data)
+            else:
+                shutil.copyfile(item.source, target)
+        (staging / MARKER).write_text("This folder is written by `roundup build` and replaced whole on each build.\n")
+
+
+def check_replaceable(folder: Path) -> None:
+    """Refuse to replace a non-empty folder that roundup did not write."""
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise RoundupError([Problem("site.yml", None, f"the output folder {folder.name}/ exists and was not "
+                                                      "written by roundup; move it away or set `output` to "
+                                                      "another folder (nothing was changed)")])
+    if folder.exists() and not folder.is_dir():
+        raise RoundupError([Problem("site.yml", None, f"the output {folder.name} is a file, not a folder")])
+
+
+def _swap(staging: Path, folder: Path) -> None:
+    """Put `staging` where `folder` is; after this call `staging` holds the old build (if any)."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        os.mkdir(staging)  # keep the caller's cleanup simple
+    elif not _exchange(staging, folder):
+        old = staging.with_name(staging.name.replace(".new-", ".old-"))
+        os.rename(folder, old)
+        os.rename(staging, folder)
+        os.rename(old, staging)
+    fsync_dir(folder.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    return False
+
+
+def _clean_leftovers(folder: Path) -> None:
+    """Remove staging folders that an interrupted build left beside the output."""
+    if folder.parent.is_dir():
+        for stale in folder.parent.glob(f".{folder.name}.new-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in folder.parent.glob(f".{folder.name}.old-*"):
+            if folder.exists():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:  # killed between the two renames of the fallback: the old build comes back
+                os.rename(stale, folder)

@@ -53,7 +53,11 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML aliases (*name) are not allowed in roundup files", node.start_mark)
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-02-30
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not valid here ({exc})", node.start_mark) from None
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)

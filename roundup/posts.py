@@ -7,7 +7,7 @@ from pathlib import Path
 
 from roundup.errors import Problem, Problems
 from roundup.fields import ID_RE, Fields, slugify
-from roundup.load import Document, load_markdown_file, rel
+from roundup.load import Document, LineDict, load_markdown_file, rel
 from roundup.model import STATUSES, Contributor, Post, Quote
 
 POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline")
@@ -46,6 +46,7 @@ def _post(root: Path, folder: Path, contributors: dict[str, Contributor], proble
     doc = load_markdown_file(root, source)
     if isinstance(doc, Problem):
         problems.items.append(doc)
+        _quotes(root, folder, Fields(doc.path, LineDict(), problems), contributors, problems)
         return None
     before = len(problems.items)
     f = Fields(doc.path, doc.meta, problems)

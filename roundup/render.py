@@ -56,9 +56,11 @@ def environment(config: SiteConfig) -> jinja2.Environment:
 
 @pass_context
 def _url(context, value: str | None) -> str:
-    """A link from the current page: site-relative paths get the page's `root` prefix."""
-    if not value:
+    """A link from the current page: site-relative paths get the page's `root` prefix ("" is home)."""
+    if value is None:
         return ""
+    if value == "":
+        return context["root"] or "./"
     return value if _ABSOLUTE.match(value) else context["root"] + value
 
 

@@ -67,7 +67,8 @@ def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
         approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
         lines.append(f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
                      f"{approved}/{len(status.voices)} approved)")
-        rows = [[v.contributor_id, v.name, v.state.value, v.reason] for v in status.voices]
+        rows = [[v.contributor_id, v.name, v.state.value, v.reason.removeprefix(v.state.value + " ")]
+                for v in status.voices]
         lines.extend(table(rows) or ["  (no voices yet)"])
         lines.append("")
     publish = [s.post.slug for s in statuses if s.inclusion is Inclusion.PUBLISHED]

@@ -1,0 +1,227 @@
+"""Shared helpers: tiny sites written into tmp_path, and the real CLI run as a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+BASE_URL = "https://example.org/blog/"
+DATE = dt.date(2026, 3, 1)
+INTRO = "The editor's introduction.\n\n<!-- voices -->\n\nThe editor's closing words.\n"
+
+# A tiny but valid PNG (1x1 pixel); tests change a byte in it to make "different image bytes".
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360f8cfc0f01f0005000201a5c2a9e60000000049454e44ae426082"
+)
+
+ANY = object()
+"""For assert_problem: the problem may or may not carry a line number."""
+
+
+def run_roundup(*args: Any, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m roundup ARGS` in `cwd`, as a user would run it."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    env.pop("ROUNDUP_SECRET", None)
+    return subprocess.run(
+        [sys.executable, "-m", "roundup", *(str(a) for a in args)],
+        cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=60, env=env,
+    )
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def front_matter(meta: dict[str, Any], body: str) -> str:
+    if not meta:
+        return body
+    return "---\n" + dump_yaml(meta) + "---\n" + body
+
+
+class Site:
+    """A site folder under tmp_path, written from small Python dicts and strings."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # ---- writing inputs -------------------------------------------------------------------
+    def write(self, rel: str, content: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode("utf-8"))
+        return path
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
+
+    def config(self, **fields: Any) -> Path:
+        """site.yml; a field given as None is left out."""
+        data: dict[str, Any] = {"title": "Test Roundups", "base_url": BASE_URL,
+                                "editor": {"name": "Ed Itor", "email": "ed@example.com"}}
+        data.update(fields)
+        return self.write("site.yml", dump_yaml({k: v for k, v in data.items() if v is not None}))
+
+    def contributor(self, cid: str, name: str | None = None, **fields: Any) -> Path:
+        data = {"name": name if name is not None else cid.replace("-", " ").title(), **fields}
+        return self.write(f"contributors/{cid}.yml", dump_yaml(data))
+
+    def post(self, slug: str, title: str | None = None, date: Any = DATE, body: str = INTRO,
+             **front: Any) -> Path:
+        meta = {"title": title if title is not None else slug.replace("-", " ").title(), "date": date,
+                **front}
+        return self.write(f"posts/{slug}/post.md", front_matter({k: v for k, v in meta.items()
+                                                                 if v is not None}, body))
+
+    def quote(self, slug: str, cid: str, body: str | None = None, **front: Any) -> Path:
+        text = body if body is not None else f"These are the words of {cid}.\n"
+        return self.write(f"posts/{slug}/quotes/{cid}.md", front_matter(front, text))
+
+    def add_post(self, slug: str, voices: dict[str, str] | list[str], **post_fields: Any) -> None:
+        """A post with a quote per voice, creating a plain profile for any voice that has none."""
+        bodies = voices if isinstance(voices, dict) else {cid: f"These are the words of {cid}.\n"
+                                                          for cid in voices}
+        for cid, body in bodies.items():
+            if not (self.root / "contributors" / f"{cid}.yml").exists():
+                self.contributor(cid)
+            self.quote(slug, cid, body)
+        post_fields.setdefault("voices", list(bodies))
+        self.post(slug, **post_fields)
+
+    # ---- running --------------------------------------------------------------------------
+    def run(self, *args: Any) -> subprocess.CompletedProcess[str]:
+        return run_roundup(*args, cwd=self.root)
+
+    def ok(self, *args: Any) -> subprocess.CompletedProcess[str]:
+        """Run and insist on exit 0."""
+        result = self.run(*args)
+        assert result.returncode == 0, f"roundup {' '.join(map(str, args))} failed:\n{result.stderr}"
+        return result
+
+    def build(self, *args: Any) -> subprocess.CompletedProcess[str]:
+        return self.ok("build", *args)
+
+    def approve(self, cid: str, slug: str) -> subprocess.CompletedProcess[str]:
+        return self.ok("approve", cid, slug)
+
+    def approve_all(self, slug: str) -> None:
+        approve_all(self, slug)
+
+    def states(self, slug: str) -> dict[str, str]:
+        return voice_states(self.ok("status").stdout, slug)
+
+    # ---- reading the output ---------------------------------------------------------------
+    @property
+    def out(self) -> Path:
+        return self.root / "_site"
+
+    def page(self, rel: str) -> str:
+        return (self.out / rel).read_text(encoding="utf-8")
+
+    def output_files(self) -> dict[str, bytes]:
+        return tree_bytes(self.out)
+
+
+def approve_all(site: Site, slug: str) -> None:
+    """Approve every voice of a post (every quote file in it), via the CLI."""
+    for quote in sorted((site.root / "posts" / slug / "quotes").glob("*.md")):
+        site.approve(quote.stem, slug)
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by relative path, with its bytes."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+STATES = ("approved", "pending", "stale", "declined")
+
+
+def voice_states(status_output: str, slug: str) -> dict[str, str]:
+    """From `roundup status` output: contributor id -> state word, for one post's block."""
+    lines = status_output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.split()[:1] == [slug]), None)
+    assert start is not None, f"post {slug} not in status output:\n{status_output}"
+    states: dict[str, str] = {}
+    for line in lines[start + 1:]:
+        if not line.startswith((" ", "\t")) or not line.strip():
+            break
+        words = line.split()
+        state = next((w for w in words[1:] if w in STATES), None)
+        if state:
+            states[words[0]] = state
+    return states
+
+
+def problem_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def assert_problem(stderr: str, path: str | tuple[str, ...], line: Any = ANY, *words: Any) -> str:
+    """Some stderr line is `path:line: message` (or `path: message` when line is None) and its
+    message holds every word (case-insensitive; a tuple of words means any one of them).
+    `line` may be an int, a tuple of acceptable ints, None (whole file) or ANY."""
+    paths = path if isinstance(path, tuple) else (path,)
+    pattern = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<msg>.*)$")
+    for text in stderr.splitlines():
+        m = pattern.match(text)
+        if not m or m["path"] not in paths:
+            continue
+        got = int(m["line"]) if m["line"] else None
+        if line is not ANY:
+            wanted = line if isinstance(line, tuple) else (line,)
+            if got not in wanted:
+                continue
+        msg = m["msg"].lower()
+        if all(any(w.lower() in msg for w in (word if isinstance(word, tuple) else (word,)))
+               for word in words):
+            return text
+    raise AssertionError(f"no problem line for {paths} line={'any' if line is ANY else line} "
+                         f"with {words!r} in stderr:\n{stderr}")
+
+
+class HtmlAudit(HTMLParser):
+    """Collects tags, attributes and text of one HTML document (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse_html(html: str) -> HtmlAudit:
+    audit = HtmlAudit()
+    audit.feed(html)
+    audit.close()
+    return audit
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    """A valid, empty site: site.yml only."""
+    s = Site(tmp_path / "site")
+    s.config()
+    return s

@@ -1,0 +1,207 @@
+"""A post publishes only when every voice has a current approval; edits make exactly the
+affected approvals stale; private edits change nothing; approvals.yml keeps what it should."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import INTRO, PNG, BASE_URL, Site, tree_bytes
+
+ZOE = {"name": "Zoë Ångström-Núñez", "handle": "@zoe", "url": "https://zoe.example/",
+       "links": {"Blog": "https://zoe.example/blog/", "Mastodon": "https://social.example/@zoe"},
+       "avatar": "avatars/zoe.png", "bio": "Writes *Slow Replies*.",
+       "email": "zoe@example.org", "phone": "+1 555 0100", "notes": "Prefers mornings."}
+
+
+@pytest.fixture
+def two_voices(site: Site) -> Site:
+    """Post `alpha` with voices zoe (full profile, avatar) and sam."""
+    site.write("contributors/avatars/zoe.png", PNG)
+    site.contributor("zoe", **{k: v for k, v in ZOE.items() if k != "name"}, name=ZOE["name"])
+    site.contributor("sam", name="Sam Reed")
+    site.quote("alpha", "zoe", "Zoe's words.\n", prompt="What lasts?", note="Thanks, Zoë.")
+    site.quote("alpha", "sam", "Sam's words.\n", prompt="What lasts?")
+    site.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"], tags=["friends"])
+    return site
+
+
+@pytest.fixture
+def published(two_voices: Site) -> Site:
+    two_voices.approve_all("alpha")
+    two_voices.build()
+    assert (two_voices.out / "posts/alpha/index.html").is_file()
+    return two_voices
+
+
+def is_published(site: Site, slug: str) -> bool:
+    site.build()
+    return (site.out / f"posts/{slug}/index.html").exists()
+
+
+def test_nothing_is_published_until_every_voice_approves(two_voices: Site):
+    site = two_voices
+    result = site.build()
+    assert not (site.out / "posts/alpha").exists()
+    assert "alpha" in result.stdout
+    assert "Sam Reed" not in site.page("contributors/index.html")
+    site.approve("zoe", "alpha")
+    assert site.states("alpha") == {"zoe": "approved", "sam": "pending"}
+    assert not is_published(site, "alpha")
+    site.approve("sam", "alpha")
+    assert site.states("alpha") == {"zoe": "approved", "sam": "approved"}
+    assert is_published(site, "alpha")
+    for page in ("index.html", "feed.xml", "tags/friends/index.html",
+                 "contributors/zoe/index.html", "contributors/sam/index.html"):
+        assert "Alpha Roundup" in site.page(page), page
+    assert f"{BASE_URL}posts/alpha/" in site.page("sitemap.xml")
+    assert "Sam Reed" in site.page("contributors/index.html")
+
+
+def test_withheld_post_and_its_only_contributor_leave_no_trace(site: Site):
+    site.contributor("zoe", name="Zoe Visible")
+    site.contributor("sam", name="Samwise Hiddenname")
+    site.add_post("open-door", ["zoe"], title="Open Door Post", tags=["shared-tag"])
+    site.add_post("hidden-harvest", ["zoe", "sam"], title="Secret Orchard Title",
+                  summary="Quiet summary text", tags=["shared-tag", "orchardtag"])
+    site.approve_all("open-door")
+    site.approve("zoe", "hidden-harvest")
+    site.build()
+    assert (site.out / "posts/open-door/index.html").is_file()
+    assert "Zoe Visible" in site.page("contributors/zoe/index.html")
+    assert not (site.out / "posts/hidden-harvest").exists()
+    assert not (site.out / "contributors/sam").exists()
+    assert not (site.out / "tags/orchardtag").exists()
+    for rel, data in site.output_files().items():
+        for marker in ("hidden-harvest", "Secret Orchard", "Quiet summary", "Samwise", "orchardtag"):
+            assert marker.encode() not in data, f"{marker!r} leaked into {rel}"
+
+
+def set_zoe(site: Site, **changes):
+    site.contributor("zoe", **{**ZOE, **changes})
+
+
+EDITS = {
+    "quote body": (lambda s: s.quote("alpha", "zoe", "Zoe's words, revised.\n", prompt="What lasts?",
+                                     note="Thanks, Zoë."), {"zoe"}),
+    "quote prompt": (lambda s: s.quote("alpha", "zoe", "Zoe's words.\n", prompt="What endures?",
+                                       note="Thanks, Zoë."), {"zoe"}),
+    "profile name": (lambda s: set_zoe(s, name="Zoë Ångström"), {"zoe"}),
+    "profile bio": (lambda s: set_zoe(s, bio="Writes *Slower Replies*."), {"zoe"}),
+    "profile url": (lambda s: set_zoe(s, url="https://zoe.example/new/"), {"zoe"}),
+    "profile links": (lambda s: set_zoe(s, links={"Blog": "https://zoe.example/blog2/"}), {"zoe"}),
+    "profile handle": (lambda s: set_zoe(s, handle="@zoe2"), {"zoe"}),
+    "avatar bytes": (lambda s: s.write("contributors/avatars/zoe.png", PNG[:-1] + b"\x00"), {"zoe"}),
+    "post title": (lambda s: s.post("alpha", title="Alpha Roundup, Renamed", voices=["zoe", "sam"],
+                                    tags=["friends"]), {"zoe", "sam"}),
+    "editor intro": (lambda s: s.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"], tags=["friends"],
+                                      body=INTRO.replace("introduction", "new introduction")), {"zoe", "sam"}),
+    "editor outro": (lambda s: s.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"], tags=["friends"],
+                                      body=INTRO.replace("closing", "final")), {"zoe", "sam"}),
+    "other voice's quote": (lambda s: s.quote("alpha", "sam", "Sam's words, revised.\n",
+                                              prompt="What lasts?"), {"sam"}),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_edit_makes_exactly_the_affected_approvals_stale(published: Site, edit: str):
+    change, stale = EDITS[edit]
+    change(published)
+    states = published.states("alpha")
+    assert states == {cid: "stale" if cid in stale else "approved" for cid in ("zoe", "sam")}
+    result = published.build()
+    assert not (published.out / "posts/alpha").exists()
+    assert "alpha" in result.stdout and "stale" in result.stdout
+    for cid in stale:
+        assert cid in result.stdout
+
+
+def test_reapproving_a_stale_voice_publishes_again(published: Site):
+    EDITS["quote body"][0](published)
+    assert not is_published(published, "alpha")
+    published.approve("zoe", "alpha")
+    assert is_published(published, "alpha")
+    assert "Zoe&#39;s words, revised." in published.page("posts/alpha/index.html") or \
+        "Zoe's words, revised." in published.page("posts/alpha/index.html")
+
+
+PRIVATE_EDITS = {
+    "email": lambda s: set_zoe(s, email="zoe.new@example.org"),
+    "phone": lambda s: set_zoe(s, phone="+1 555 0199"),
+    "notes": lambda s: set_zoe(s, notes="Now prefers evenings."),
+    "custom key": lambda s: set_zoe(s, shoe_size="42"),
+    "quote note": lambda s: s.quote("alpha", "zoe", "Zoe's words.\n", prompt="What lasts?",
+                                    note="A different private note."),
+}
+
+
+@pytest.mark.parametrize("edit", list(PRIVATE_EDITS))
+def test_private_edit_changes_nothing(published: Site, edit: str):
+    approvals_before = published.read("posts/alpha/approvals.yml")
+    PRIVATE_EDITS[edit](published)
+    assert published.states("alpha") == {"zoe": "approved", "sam": "approved"}
+    assert is_published(published, "alpha")
+    assert published.read("posts/alpha/approvals.yml") == approvals_before
+
+
+def test_decline_with_reason_is_shown_and_withholds(published: Site):
+    published.ok("decline", "sam", "alpha", "--reason", "Please cut the second sentence")
+    status = published.ok("status").stdout
+    assert published.states("alpha") == {"zoe": "approved", "sam": "declined"}
+    assert "Please cut the second sentence" in status
+    result = published.build()
+    assert not (published.out / "posts/alpha").exists()
+    assert "declined" in result.stdout and "Please cut the second sentence" in result.stdout
+
+
+@pytest.mark.parametrize("status", ["draft", "cancelled"])
+def test_draft_and_cancelled_posts_are_withheld(two_voices: Site, status: str):
+    site = two_voices
+    site.approve_all("alpha")
+    site.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"], tags=["friends"], status=status)
+    assert site.states("alpha") == {"zoe": "approved", "sam": "approved"}
+    site.build()
+    assert not (site.out / "posts/alpha").exists()
+    assert not (site.out / "contributors/zoe").exists()
+    for rel, data in site.output_files().items():
+        assert b"Alpha Roundup" not in data, rel
+    status_out = site.ok("status").stdout
+    assert status in status_out
+
+
+def test_approve_keeps_entries_it_was_not_asked_to_change(two_voices: Site):
+    site = two_voices
+    ghost = {"digest": "sha256:" + "0" * 64, "approved_at": "2026-01-02T03:04:05Z", "via": "cli",
+             "content": {"note": "hand-added for someone who left the post"}}
+    site.write("posts/alpha/approvals.yml", yaml.safe_dump({"ghost": ghost}))
+    site.approve("zoe", "alpha")
+    data = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
+    assert data["ghost"] == ghost
+    zoe_entry = data["zoe"]
+    site.approve("sam", "alpha")
+    data = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
+    assert set(data) == {"ghost", "zoe", "sam"}
+    assert data["ghost"] == ghost
+    assert data["zoe"] == zoe_entry
+    assert is_published(site, "alpha")
+
+
+def test_approvals_file_is_valid_yaml_and_round_trips_unicode(two_voices: Site):
+    site = two_voices
+    site.approve("zoe", "alpha")
+    raw = (site.root / "posts/alpha/approvals.yml").read_bytes()
+    data = yaml.safe_load(raw.decode("utf-8"))
+    assert isinstance(data, dict) and set(data) == {"zoe"}
+    entry = data["zoe"]
+    assert str(entry["digest"]).startswith("sha256:")
+    assert "approved_at" in entry
+    assert entry["content"]["profile"]["name"] == "Zoë Ångström-Núñez"
+    assert entry["content"]["quote"]["body"] == "Zoe's words."
+    assert "Thanks, Zoë." not in raw.decode("utf-8"), "the private note is not part of what is approved"
+
+
+def test_failed_approve_leaves_approvals_file_untouched(published: Site):
+    before = tree_bytes(published.root / "posts")
+    result = published.run("approve", "nobody", "alpha")
+    assert result.returncode == 1
+    assert tree_bytes(published.root / "posts") == before

@@ -50,7 +50,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False) -> BuildReport
 
 
 def _withheld_problem(status: PostStatus) -> Problem:
-    if status.inclusion is Inclusion.DRAFT:
-        return Problem(status.post.source, None, "withheld (--strict): the post's status is draft")
-    waiting = "; ".join(f"{v.contributor_id} ({v.reason})" for v in status.pending)
-    return Problem(status.post.source, None, f"withheld (--strict): waiting for {waiting}")
+    reasons = list(status.post_reasons)
+    if status.pending:
+        reasons.append("waiting for " + "; ".join(f"{v.contributor_id} ({v.reason})" for v in status.pending))
+    return Problem(status.post.source, None, f"withheld (--strict): {'; '.join(reasons)}")

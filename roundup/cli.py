@@ -14,7 +14,7 @@ from roundup.errors import Problems, RoundupError, UsageError
 from roundup.gate import Inclusion, assess, assess_site
 from roundup.model import Post, Site
 from roundup.report import build_summary, status_report
-from roundup.validate import load_site
+from roundup.validate import load_config, load_site
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -66,10 +66,16 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.kind == "site":
         made = scaffold.new_site(args.site)
     else:
-        load_site(args.site)  # a post or profile belongs in a valid site
+        require_config(args.site)  # the rest of the site may be mid-edit: `check` reports that
         made = (scaffold.new_post if args.kind == "post" else scaffold.new_contributor)(args.site, args.name)
     print("Created " + ", ".join(made))
     return 0
+
+
+def require_config(root: Path) -> None:
+    problems = Problems()
+    load_config(root.resolve(), problems)
+    problems.raise_if_any()
 
 
 def find_post(site: Site, slug: str) -> Post:

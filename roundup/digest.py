@@ -22,7 +22,7 @@ def profile_snapshot(profile: Profile) -> dict[str, Any]:
         "name": profile.name,
         "handle": profile.handle,
         "url": profile.url,
-        "links": {link.label: link.href for link in profile.links},
+        "links": [[link.label, link.href] for link in profile.links],
         "avatar": profile.avatar.source if profile.avatar else None,
         "avatar_sha256": profile.avatar.sha256 if profile.avatar else None,
         "bio": profile.bio,

@@ -52,6 +52,16 @@ class PostStatus:
     def pending(self) -> tuple[VoiceStatus, ...]:
         return tuple(v for v in self.voices if v.state is not VoiceState.APPROVED)
 
+    @property
+    def post_reasons(self) -> tuple[str, ...]:
+        """Why the post itself is held back, apart from its voices."""
+        reasons = []
+        if self.post.status == "draft":
+            reasons.append("the post's status is draft")
+        if not self.voices:
+            reasons.append("the post has no voices yet")
+        return tuple(reasons)
+
 
 def assess_site(site: Site, problems: Problems) -> tuple[PostStatus, ...]:
     """The status of every post; malformed approvals files are reported to `problems`."""
@@ -64,7 +74,7 @@ def assess(site: Site, post: Post, records: dict[str, Record]) -> PostStatus:
         inclusion = Inclusion.CANCELLED
     elif post.status == "draft":
         inclusion = Inclusion.DRAFT
-    elif all(v.state is VoiceState.APPROVED for v in voices):
+    elif voices and all(v.state is VoiceState.APPROVED for v in voices):
         inclusion = Inclusion.PUBLISHED
     else:
         inclusion = Inclusion.WITHHELD

@@ -51,13 +51,26 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed in roundup files", node.start_mark)
+            raise _AliasFound()
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-02-30
             raise yaml.constructor.ConstructorError(
                 None, None, f"{node.value!r} is not valid here ({exc})", node.start_mark) from None
+
+
+class _AliasFound(Exception):
+    """Raised on the first alias; the slower pure-Python pass then finds its line."""
+
+
+class _AliasLocator(yaml.SafeLoader):
+    """Composes YAML in Python only to report where the first alias is."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in roundup files", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
@@ -117,7 +130,11 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> LineDict | Problem:
     loader = _LineLoader(text)
     loader.first_line = first_line
     try:
-        data = loader.get_single_data()
+        try:
+            data = loader.get_single_data()
+        except _AliasFound:
+            yaml.compose(text, Loader=_AliasLocator)
+            raise yaml.YAMLError("YAML aliases (*name) are not allowed in roundup files") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,7 +36,7 @@ def theme_folders(config: SiteConfig) -> list[Path]:
     """Theme folders in lookup order: the site's theme first, then the package's default theme."""
     folders = []
     site_theme = config.root / "themes" / config.theme
-    if (site_theme / "templates").is_dir():
+    if site_theme.is_dir():
         folders.append(site_theme)
     default = package_theme()
     if not folders or folders[0].resolve() != default.resolve():
@@ -45,13 +46,29 @@ def theme_folders(config: SiteConfig) -> list[Path]:
 
 def environment(config: SiteConfig) -> jinja2.Environment:
     """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme."""
-    templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)]
+    templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)
+                 if (folder / "templates").is_dir()]
     loader = jinja2.ChoiceLoader([*templates, jinja2.PrefixLoader({"default": templates[-1]})])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["url"] = _url
     env.globals["generator"] = f"roundup {__version__}"
     return env
+
+
+def compile_templates(env: jinja2.Environment, root: Path) -> None:
+    """Compile every template of the theme, so a broken one is reported before the day it is used."""
+    problems = []
+    for name in env.list_templates(extensions=("html", "xml")):
+        if name.startswith("default/"):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            where = rel(root, Path(exc.filename)) if exc.filename else f"templates/{name}"
+            problems.append(Problem(where, exc.lineno, f"template error: {exc.message}"))
+    if problems:
+        raise RoundupError(problems)
 
 
 @pass_context
@@ -66,8 +83,9 @@ def _url(context, value: str | None) -> str:
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet."""
-    views = Views(site, statuses, drafts)
     env = environment(site.config)
+    compile_templates(env, site.config.root)
+    views = Views(site, statuses, drafts)
     out = Output()
     page = _Pages(env, site, views, out, drafts)
     page("index.html", "index.html", posts=views.posts)
@@ -106,7 +124,8 @@ class _Pages:
             raise RoundupError([Problem(self._where(exc.filename, template), exc.lineno,
                                         f"template error: {exc.message}")]) from None
         except jinja2.TemplateError as exc:
-            raise RoundupError([Problem(self._where(None, template), None,
+            filename, line = _template_frame(exc)
+            raise RoundupError([Problem(self._where(filename, template), line,
                                         f"template error while rendering {path}: {exc}")]) from None
         self.out.add(path, html.encode("utf-8"), origin=template)
 
@@ -114,6 +133,13 @@ class _Pages:
         if filename:
             return rel(self.site.config.root, Path(filename))
         return f"templates/{template}"
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a rendering error's traceback."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.endswith((".html", ".xml")) and Path(f.filename).is_file()]
+    return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
 
 
 def _sitemap(site: Site, published, contributors, tags) -> list[tuple[str, str | None]]:

@@ -49,10 +49,10 @@ def build_summary(report: BuildReport) -> list[str]:
 
 def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:
     shown = " (rendered with a draft banner)" if drafts else ""
-    if status.inclusion is Inclusion.DRAFT:
-        return [f"  withheld   {status.post.slug}: status is draft{shown}"]
-    lines = [f"  withheld   {status.post.slug}{shown}: waiting for {len(status.pending)} of "
-             f"{len(status.voices)} voices"]
+    reasons = list(status.post_reasons)
+    if status.pending:
+        reasons.append(f"waiting for {len(status.pending)} of {len(status.voices)} voices")
+    lines = [f"  withheld   {status.post.slug}{shown}: {'; '.join(reasons)}"]
     rows = [[v.contributor_id, v.state.value, v.reason] for v in status.pending]
     return lines + table(rows, indent="               ")
 

@@ -49,8 +49,8 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
     theme = f.text("theme", default="default") or "default"
     if not ID_RE.match(theme):
         f.error("theme", "must be a folder name under themes/ (lowercase letters, digits, hyphens)")
-    elif theme != "default" and not (root / "themes" / theme / "templates").is_dir():
-        f.error("theme", f"names themes/{theme}/templates/, which does not exist")
+    elif theme != "default" and not (root / "themes" / theme).is_dir():
+        f.error("theme", f"names themes/{theme}/, which does not exist")
     return SiteConfig(
         root=root,
         title=title,

@@ -155,9 +155,11 @@ class Views:
     def post(self, status: PostStatus) -> PostView:
         post = status.post
         withheld = status.inclusion is not Inclusion.PUBLISHED
-        pending = tuple(PendingView(v.name, v.reason) for v in status.pending) if withheld else ()
-        if withheld and post.status == "draft":
-            pending = (PendingView(self.site.config.editor.name, "the post's status is draft"),) + pending
+        pending = ()
+        if withheld:
+            editor = self.site.config.editor.name
+            pending = (tuple(PendingView(editor, reason) for reason in status.post_reasons)
+                       + tuple(PendingView(v.name, v.reason) for v in status.pending))
         return PostView(
             slug=post.slug, title=post.title, summary=post.summary, date_iso=post.date.isoformat(),
             date_display=display_date(post.date), updated_iso=f"{post.date.isoformat()}T00:00:00Z",

@@ -90,10 +90,12 @@ class Site:
         text = body if body is not None else f"These are the words of {cid}.\n"
         return self.write(f"posts/{slug}/quotes/{cid}.md", front_matter(front, text))
 
-    def add_post(self, slug: str, voices: dict[str, str] | list[str], **post_fields: Any) -> None:
-        """A post with a quote per voice, creating a plain profile for any voice that has none."""
-        bodies = voices if isinstance(voices, dict) else {cid: f"These are the words of {cid}.\n"
-                                                          for cid in voices}
+    def add_post(self, slug: str, quotes: dict[str, str] | list[str], **post_fields: Any) -> None:
+        """A post with a quote per voice, creating a plain profile for any voice that has none.
+        `voices:` lists the quotes in the given order unless post_fields says otherwise
+        (voices=None leaves it out)."""
+        bodies = quotes if isinstance(quotes, dict) else {cid: f"These are the words of {cid}.\n"
+                                                          for cid in quotes}
         for cid, body in bodies.items():
             if not (self.root / "contributors" / f"{cid}.yml").exists():
                 self.contributor(cid)

@@ -65,7 +65,8 @@ def test_strict_passes_when_everything_is_approved(mixed: Site):
 
 
 def test_drafts_renders_withheld_posts_naming_who_is_pending_and_why(mixed: Site):
-    mixed.build("--drafts")
+    result = mixed.build("--drafts")
+    assert "draft" in result.stdout.lower() and "beta" in result.stdout
     page = mixed.page("posts/beta/index.html")
     text = " ".join(parse_html(page).text)
     assert "Lee Park" in text and "never previewed" in text
@@ -105,6 +106,14 @@ def test_refuses_to_replace_a_folder_it_did_not_write(mixed: Site):
     no_leftovers(mixed)
 
 
+def test_output_that_is_a_file_is_refused(mixed: Site):
+    mixed.write("_site", "not a folder")
+    result = mixed.run("build")
+    assert result.returncode == 1
+    assert "_site" in result.stderr and "Traceback" not in result.stderr
+    assert mixed.read("_site") == "not a folder"
+
+
 def test_builds_into_an_existing_empty_folder_and_a_custom_output(mixed: Site):
     mixed.config(output="public")
     (mixed.root / "public").mkdir()
@@ -121,6 +130,16 @@ def test_rebuild_replaces_the_whole_output_and_leaves_no_staging_folders(mixed: 
     assert not (mixed.out / "posts/stray").exists()
     assert (mixed.out / "posts/alpha/index.html").is_file()
     no_leftovers(mixed)
+
+
+def test_staging_folders_left_by_an_interrupted_build_are_cleaned_up(mixed: Site):
+    mixed.build()
+    leftover = mixed.root / "._site.new-interrupted"
+    leftover.mkdir()
+    (leftover / "index.html").write_text("half-written")
+    mixed.build()
+    no_leftovers(mixed)
+    assert "half-written" not in mixed.page("index.html")
 
 
 def test_feed_is_atom_xml_naming_every_contributor_of_each_entry(mixed: Site):
@@ -147,6 +166,18 @@ def test_sitemap_urls_are_absolute_under_base_url(mixed: Site):
     assert f"{BASE_URL}posts/alpha/" in locs
     assert f"{BASE_URL}contributors/sam/" in locs
     assert not any("beta" in loc or "/lee/" in loc for loc in locs)
+
+
+def test_base_url_without_slash_and_404_links_are_site_absolute(mixed: Site):
+    mixed.config(base_url="https://example.org/sub/dir")
+    mixed.build()
+    locs = [loc.text for loc in ET.fromstring((mixed.out / "sitemap.xml").read_bytes()).iter(f"{SITEMAP}loc")]
+    assert "https://example.org/sub/dir/posts/alpha/" in locs
+    assert all(loc.startswith("https://example.org/sub/dir/") for loc in locs), locs
+    # 404.html is served at any depth, so its own links cannot be relative
+    local = [v for t, attrs in parse_html(mixed.page("404.html")).tags for n, v in attrs
+             if n in ("href", "src") and v and not v.startswith(("http:", "https:", "mailto:", "#"))]
+    assert local and all(v.startswith("/sub/dir/") for v in local), local
 
 
 def test_output_has_404_stylesheet_and_copied_avatar(mixed: Site):

@@ -18,7 +18,7 @@ ZOE = {"name": "Zoë Ångström-Núñez", "handle": "@zoe", "url": "https://zoe.
 def two_voices(site: Site) -> Site:
     """Post `alpha` with voices zoe (full profile, avatar) and sam."""
     site.write("contributors/avatars/zoe.png", PNG)
-    site.contributor("zoe", **{k: v for k, v in ZOE.items() if k != "name"}, name=ZOE["name"])
+    site.contributor("zoe", **ZOE)
     site.contributor("sam", name="Sam Reed")
     site.quote("alpha", "zoe", "Zoe's words.\n", prompt="What lasts?", note="Thanks, Zoë.")
     site.quote("alpha", "sam", "Sam's words.\n", prompt="What lasts?")
@@ -45,6 +45,7 @@ def test_nothing_is_published_until_every_voice_approves(two_voices: Site):
     assert not (site.out / "posts/alpha").exists()
     assert "alpha" in result.stdout
     assert "Sam Reed" not in site.page("contributors/index.html")
+    assert not any(b"Alpha Roundup" in data for data in site.output_files().values())
     site.approve("zoe", "alpha")
     assert site.states("alpha") == {"zoe": "approved", "sam": "pending"}
     assert not is_published(site, "alpha")
@@ -59,8 +60,10 @@ def test_nothing_is_published_until_every_voice_approves(two_voices: Site):
 
 
 def test_withheld_post_and_its_only_contributor_leave_no_trace(site: Site):
+    sam_png = PNG + b"sam-only-bytes"
+    site.write("contributors/avatars/sam.png", sam_png)
     site.contributor("zoe", name="Zoe Visible")
-    site.contributor("sam", name="Samwise Hiddenname")
+    site.contributor("sam", name="Samwise Hiddenname", avatar="avatars/sam.png")
     site.add_post("open-door", ["zoe"], title="Open Door Post", tags=["shared-tag"])
     site.add_post("hidden-harvest", ["zoe", "sam"], title="Secret Orchard Title",
                   summary="Quiet summary text", tags=["shared-tag", "orchardtag"])
@@ -72,6 +75,7 @@ def test_withheld_post_and_its_only_contributor_leave_no_trace(site: Site):
     assert not (site.out / "posts/hidden-harvest").exists()
     assert not (site.out / "contributors/sam").exists()
     assert not (site.out / "tags/orchardtag").exists()
+    assert sam_png not in site.output_files().values()
     for rel, data in site.output_files().items():
         for marker in ("hidden-harvest", "Secret Orchard", "Quiet summary", "Samwise", "orchardtag"):
             assert marker.encode() not in data, f"{marker!r} leaked into {rel}"
@@ -91,6 +95,8 @@ EDITS = {
     "profile url": (lambda s: set_zoe(s, url="https://zoe.example/new/"), {"zoe"}),
     "profile links": (lambda s: set_zoe(s, links={"Blog": "https://zoe.example/blog2/"}), {"zoe"}),
     "profile handle": (lambda s: set_zoe(s, handle="@zoe2"), {"zoe"}),
+    "profile links order": (lambda s: set_zoe(s, links={"Mastodon": "https://social.example/@zoe",
+                                                     "Blog": "https://zoe.example/blog/"}), {"zoe"}),
     "avatar bytes": (lambda s: s.write("contributors/avatars/zoe.png", PNG[:-1] + b"\x00"), {"zoe"}),
     "post title": (lambda s: s.post("alpha", title="Alpha Roundup, Renamed", voices=["zoe", "sam"],
                                     tags=["friends"]), {"zoe", "sam"}),
@@ -130,6 +136,12 @@ PRIVATE_EDITS = {
     "phone": lambda s: set_zoe(s, phone="+1 555 0199"),
     "notes": lambda s: set_zoe(s, notes="Now prefers evenings."),
     "custom key": lambda s: set_zoe(s, shoe_size="42"),
+    "profile yaml reformatted": lambda s: s.write("contributors/zoe.yml", (
+        "# comments, other key order and quoting: same values\n"
+        "bio: 'Writes *Slow Replies*.'\nname: \"Zoë Ångström-Núñez\"\nhandle: '@zoe'\n"
+        "links: {Blog: 'https://zoe.example/blog/', Mastodon: 'https://social.example/@zoe'}\n"
+        "url: https://zoe.example/\navatar: avatars/zoe.png\nemail: zoe@example.org\n"
+        "phone: +1 555 0100\nnotes: Prefers mornings.\n")),
     "quote note": lambda s: s.quote("alpha", "zoe", "Zoe's words.\n", prompt="What lasts?",
                                     note="A different private note."),
 }
@@ -205,3 +217,51 @@ def test_failed_approve_leaves_approvals_file_untouched(published: Site):
     result = published.run("approve", "nobody", "alpha")
     assert result.returncode == 1
     assert tree_bytes(published.root / "posts") == before
+
+
+def test_approval_is_per_post_and_a_profile_edit_stales_every_post(published: Site):
+    site = published
+    site.add_post("beta", ["zoe", "sam"], title="Beta Roundup")
+    assert site.states("beta") == {"zoe": "pending", "sam": "pending"}
+    site.approve_all("beta")
+    assert site.states("alpha") == site.states("beta") == {"zoe": "approved", "sam": "approved"}
+    set_zoe(site, bio="A new bio.")
+    assert site.states("alpha") == site.states("beta") == {"zoe": "stale", "sam": "approved"}
+    site.approve("zoe", "beta")
+    assert site.states("alpha")["zoe"] == "stale" and site.states("beta")["zoe"] == "approved"
+
+
+def test_hand_written_entry_with_unquoted_timestamp_survives(two_voices: Site):
+    site = two_voices
+    site.write("posts/alpha/approvals.yml", "# kept by hand\nghost:\n  digest: sha256:abc\n"
+                                            "  approved_at: 2026-01-02T03:04:05Z\n  via: email\n")
+    before = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
+    site.approve("zoe", "alpha")
+    after = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
+    assert after["ghost"] == before["ghost"]
+    assert site.states("alpha") == {"zoe": "approved", "sam": "pending"}
+
+
+def test_approve_leaves_no_temporary_files_beside_the_record(two_voices: Site):
+    for cid in ("zoe", "sam", "zoe"):
+        two_voices.approve(cid, "alpha")
+    names = sorted(p.name for p in (two_voices.root / "posts/alpha").iterdir())
+    assert names == ["approvals.yml", "post.md", "quotes"]
+
+
+def test_declining_after_approving_withholds_and_approving_again_publishes(published: Site):
+    published.ok("decline", "zoe", "alpha")
+    assert published.states("alpha")["zoe"] == "declined"
+    assert not is_published(published, "alpha")
+    published.approve("zoe", "alpha")
+    assert is_published(published, "alpha")
+
+
+def test_a_post_with_no_voices_is_withheld_not_published_empty(site: Site):
+    site.post("empty", title="Empty Roundup", voices=None)
+    result = site.build()
+    assert "no voices" in result.stdout
+    assert not (site.out / "posts/empty").exists()
+    strict = site.run("build", "--strict")
+    assert strict.returncode == 1
+    assert "posts/empty/post.md" in strict.stderr and "no voices" in strict.stderr

@@ -19,7 +19,7 @@ def small_site(site: Site) -> Site:
     return site
 
 
-def test_overriding_only_voice_html_changes_only_the_voices(site: Site, tmp_path):
+def test_overriding_only_voice_html_changes_only_the_voices(site: Site):
     small_site(site)
     site.build()
     shipped = site.output_files()
@@ -96,3 +96,24 @@ def test_missing_theme_is_an_error_naming_site_yml(site: Site):
         assert result.returncode == 1
         assert_problem(result.stderr, "site.yml", ANY, "missing")
     assert not site.out.exists()
+
+
+def test_syntax_error_in_a_template_this_build_does_not_use_is_still_reported(site: Site):
+    small_site(site)
+    site.build()
+    before = site.output_files()
+    site.write("themes/default/templates/unused-partial.html", "ok\n{% for %}\n")
+    for command in ("check", "build"):
+        result = site.run(command)
+        assert result.returncode == 1
+        assert_problem(result.stderr, "themes/default/templates/unused-partial.html", 2, "template")
+    assert site.output_files() == before
+
+
+def test_a_theme_with_only_static_files_uses_the_shipped_templates(site: Site):
+    small_site(site)
+    site.config(theme="plain-css")
+    site.write("themes/plain-css/static/style.css", "/* only css */\n")
+    site.build()
+    assert (site.out / "static/style.css").read_text() == "/* only css */\n"
+    assert 'id="voice-' in site.page(next(p for p in site.output_files() if p.startswith("posts/")))

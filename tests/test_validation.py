@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ANY, PNG, Site, assert_problem, problem_lines, tree_bytes
+from conftest import ANY, PNG, Site, assert_problem, problem_lines, run_roundup, tree_bytes
 
 POST_OK = "---\ntitle: Alpha\ndate: 2026-03-01\nvoices: [zoe]\n---\nIntro.\n"
 
@@ -89,6 +89,16 @@ CASES = {
     "avatar outside contributors": (both(lambda s: s.write("secret.png", PNG),
                                          profile("name: Zoe\navatar: ../secret.png\n")), P, 2, ["avatar"]),
     "avatar absolute": (profile("name: Zoe\navatar: /etc/hostname.png\n"), P, 2, ["avatar"]),
+    "avatar symlink out of the site": (both(lambda s: s.root.joinpath("contributors/avatars").mkdir(parents=True),
+                                            lambda s: s.root.joinpath("contributors/avatars/zoe.png")
+                                            .symlink_to(s.root.parent / "outside.png"),
+                                            lambda s: s.root.parent.joinpath("outside.png").write_bytes(PNG),
+                                            profile("name: Zoe\navatar: avatars/zoe.png\n")),
+                                       P, 2, ["avatar"]),
+    "quote symlink out of the site": (both(lambda s: s.root.parent.joinpath("outside.md").write_text("x\n"),
+                                           lambda s: s.root.joinpath(Q).unlink(),
+                                           lambda s: s.root.joinpath(Q).symlink_to(s.root.parent / "outside.md")),
+                                      Q, ANY, ["link"]),
     "avatar missing": (profile("name: Zoe\navatar: avatars/nope.png\n"), P, 2, ["avatars/nope.png"]),
     "avatar svg": (both(lambda s: s.write("contributors/avatars/zoe.svg", "<svg onload='alert(1)'/>"),
                         profile("name: Zoe\navatar: avatars/zoe.svg\n")), P, 2, ["svg"]),
@@ -98,6 +108,11 @@ CASES = {
                                Q, 2, ["utf-8"]),
     "yaml alias": (profile("name: &n Zoe\nhandle: *n\n"), P, (1, 2), ["alias"]),
     "empty quote": (lambda s: s.write(Q, "---\nprompt: Why?\n---\n\n"), Q, ANY, ["empty"]),
+    "crlf line endings keep line numbers": (post_md("---\r\ntitle: Alpha\r\ndate: 2026-03-01\r\n"
+                                                   "summary: a: b\r\nvoices: [zoe]\r\n---\r\nIntro.\r\n"),
+                                           M, 4, ["yaml"]),
+    "body error line counted in whole file": (post_md(POST_OK + "\n<!-- voices -->\n\nMiddle.\n\n"
+                                                      "<!-- voices -->\n"), M, 12, ["voices"]),
     "output is parent": (lambda s: s.write("site.yml", "title: T\nbase_url: https://example.org/\n"
                                                        "output: ..\n"), "site.yml", 3, ["output"]),
     "output is posts": (lambda s: s.write("site.yml", "title: T\nbase_url: https://example.org/\n"
@@ -190,12 +205,22 @@ def test_paths_in_problems_are_relative_to_the_site_with_forward_slashes(site: S
 
 
 def test_problems_are_reported_relative_to_site_when_run_from_elsewhere(site: Site, tmp_path):
-    from conftest import run_roundup
     several_problems(site)
     result = run_roundup("--site", site.root, "check", cwd=tmp_path)
     assert result.returncode == 1
     for path, line, words in EXPECTED:
         assert_problem(result.stderr, path, line, *words)
+
+
+def test_byte_order_mark_and_crlf_files_are_valid(site: Site):
+    site.write("contributors/zoe.yml", "\ufeffname: Zoe Quill\r\nhandle: '@zoe'\r\n".encode("utf-8"))
+    site.write("posts/alpha/post.md", ("\ufeff" + POST_OK.replace("\n", "\r\n")).encode("utf-8"))
+    site.write("posts/alpha/quotes/zoe.md", "\ufeffZoe's words.\r\n".encode("utf-8"))
+    assert site.run("check").returncode == 0
+    site.approve_all("alpha")
+    site.build()
+    page = site.page("posts/alpha/index.html")
+    assert "Zoe Quill" in page and "\ufeff" not in page
 
 
 def test_yaml_alias_is_reported_at_the_alias_not_the_anchor(site: Site):

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from roundup.digest import snapshot, voice_digest
+from roundup.digest import digest_of, snapshot
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import Fields
 from roundup.fsutil import atomic_write, locked
@@ -88,7 +88,7 @@ def _timestamp(f: Fields, key: str) -> dt.datetime | None:
 
 
 def record(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
-           reason: str | None = None, expected_digest: str | None = None) -> Record:
+           reason: str | None = None) -> Record:
     """Record an answer for the voice as it is now; every other entry is kept as it was."""
     quote = next((q for q in post.quotes if q.contributor_id == contributor_id), None)
     if quote is None:
@@ -96,10 +96,7 @@ def record(site: Site, post: Post, contributor_id: str, decision: str, via: str 
         raise RoundupError([Problem(post.source, None, f"{contributor_id!r} is not a voice in this post "
                                                        f"(voices: {voices})")])
     content = snapshot(post, quote, site.contributors[contributor_id].profile)
-    digest = voice_digest(post, quote, site.contributors[contributor_id].profile)
-    if expected_digest is not None and digest != expected_digest:
-        raise RoundupError(f"the content of {contributor_id}'s voice in {post.slug} changed after this "
-                           "preview was sent — send a new preview")
+    digest = digest_of(content)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entry: dict[str, Any] = {"digest": digest, f"{decision}_at": now.isoformat().replace("+00:00", "Z"),
                              "via": via}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 from urllib.parse import urlsplit
 
 from roundup.errors import Problems

@@ -67,7 +67,7 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
 def _editor(f: Fields) -> Editor:
     editor = f.mapping("editor")
     if editor is None:
-        return Editor(name=f.data.get("title") if isinstance(f.data.get("title"), str) else "The editor", email=None)
+        return Editor(name="The editor", email=None)
     editor.only(("name", "email"))
     email = editor.text("email")
     if email and "@" not in email:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +26,20 @@ class Record:
     """One contributor's recorded answer for one post."""
 
     contributor_id: str
-    decision: str
-    """"approved" or "declined"."""
-    digest: str
+    decision: str | None
+    """"approved", "declined", or None when they were only sent a preview."""
+    digest: str | None
     """The digest of the voice they answered about."""
-    at: dt.datetime
+    at: dt.datetime | None
     via: str
     """How it was recorded: "cli" or "token"."""
     reason: str | None
     content: dict[str, Any] | None
     """The copy of what they saw: quote, profile and post snapshots."""
+    previewed_at: dt.datetime | None = None
+    """When a preview was last written for them."""
+    previewed_digest: str | None = None
+    """The digest of the voice in that preview."""
 
 
 def path_of(site_root: Path, post: Post) -> Path:
@@ -64,14 +69,15 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
         return None
     before = len(problems.items)
     f = Fields(path, entry, problems)
-    decision = "declined" if "declined_at" in entry else "approved"
-    digest = f.text("digest", required=True)
-    at = _timestamp(f, f"{decision}_at")
-    via = f.text("via", default="cli")
+    decision = next((d for d in ("approved", "declined") if f"{d}_at" in entry), None)
+    digest = f.text("digest", required=decision is not None)
+    at = _timestamp(f, f"{decision}_at") if decision else None
+    previewed_at = _timestamp(f, "previewed_at") if "previewed_at" in entry else None
     content = entry.get("content") if isinstance(entry.get("content"), dict) else None
-    if len(problems.items) > before or digest is None or at is None:
+    if len(problems.items) > before:
         return None
-    return Record(str(cid), decision, digest, at, via or "cli", f.text("reason"), content)
+    return Record(str(cid), decision, digest, at, f.text("via", default="cli") or "cli", f.text("reason"),
+                  content, previewed_at, f.text("previewed_digest"))
 
 
 def _timestamp(f: Fields, key: str) -> dt.datetime | None:
@@ -87,28 +93,46 @@ def _timestamp(f: Fields, key: str) -> dt.datetime | None:
     return None
 
 
-def record(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
-           reason: str | None = None) -> Record:
-    """Record an answer for the voice as it is now; every other entry is kept as it was."""
+def current_content(site: Site, post: Post, contributor_id: str) -> dict[str, Any]:
+    """The snapshot of a voice as it is now; an error when they are not a voice of the post."""
     quote = next((q for q in post.quotes if q.contributor_id == contributor_id), None)
     if quote is None:
         voices = ", ".join(q.contributor_id for q in post.quotes) or "none"
         raise RoundupError([Problem(post.source, None, f"{contributor_id!r} is not a voice in this post "
                                                        f"(voices: {voices})")])
-    content = snapshot(post, quote, site.contributors[contributor_id].profile)
-    digest = digest_of(content)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    entry: dict[str, Any] = {"digest": digest, f"{decision}_at": now.isoformat().replace("+00:00", "Z"),
-                             "via": via}
+    return snapshot(post, quote, site.contributors[contributor_id].profile)
+
+
+def record(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
+           reason: str | None = None) -> str:
+    """Record an answer for the voice as it is now; every other entry is kept as it was. Returns the digest."""
+    content = current_content(site, post, contributor_id)
+    answer: dict[str, Any] = {"digest": digest_of(content), f"{decision}_at": _now(), "via": via}
     if reason:
-        entry["reason"] = reason
-    entry["content"] = content
-    _update(site.config.root, post, contributor_id, entry)
-    return Record(contributor_id, decision, digest, now, via, reason, content)
+        answer["reason"] = reason
+    answer["content"] = content
+
+    def change(old: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: old[k] for k in ("previewed_at", "previewed_digest") if k in old}
+        return {**answer, **kept}
+
+    _update(site.config.root, post, contributor_id, change)
+    return answer["digest"]
 
 
-def _update(site_root: Path, post: Post, contributor_id: str, entry: dict[str, Any]) -> None:
-    """Read-modify-write approvals.yml under a lock, replacing one entry only."""
+def record_preview(site: Site, post: Post, contributor_id: str, digest: str) -> None:
+    """Remember that a preview of this content was made for them; their answer is kept as it was."""
+    _update(site.config.root, post, contributor_id,
+            lambda old: {**old, "previewed_at": _now(), "previewed_digest": digest})
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _update(site_root: Path, post: Post, contributor_id: str,
+            change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Read-modify-write approvals.yml under a lock, changing one entry only."""
     path = path_of(site_root, post)
     with locked(path.parent):
         raw: dict[Any, Any] = {}
@@ -117,7 +141,8 @@ def _update(site_root: Path, post: Post, contributor_id: str, entry: dict[str, A
             if isinstance(doc, Problem):
                 raise RoundupError([doc])
             raw = _plain(doc.meta)
-        raw[contributor_id] = entry
+        old = raw.get(contributor_id)
+        raw[contributor_id] = change(old if isinstance(old, dict) else {})
         atomic_write(path, dump(raw).encode("utf-8"))
 
 

@@ -7,12 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from roundup import __version__, scaffold
+from roundup import __version__, consent, scaffold
 from roundup.approvals import read_records, record
 from roundup.build import build, prepare
 from roundup.errors import Problems, RoundupError, UsageError
+from roundup.consent import find_post
 from roundup.gate import Inclusion, assess, assess_site
-from roundup.model import Post, Site
 from roundup.report import build_summary, status_report
 from roundup.validate import load_config, load_site
 
@@ -45,19 +45,56 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
-    """approve / decline <contributor> <slug>."""
-    site = load_site(args.site)
-    post = find_post(site, args.slug)
+    """approve / decline <contributor> <slug>, or approve --token TOKEN."""
     decision = "approved" if args.command == "approve" else "declined"
-    record(site, post, args.contributor, decision, reason=getattr(args, "reason", None))
+    if getattr(args, "token", None):
+        if args.contributor or args.slug:
+            raise UsageError("usage: roundup approve --token TOKEN (no contributor or slug with a token)")
+        site, post, contributor = consent.approve_token(args.site, args.token)
+    elif not (args.contributor and args.slug):
+        raise UsageError(f"usage: roundup {args.command} <contributor> <slug>"
+                         + (" | roundup approve --token TOKEN" if decision == "approved" else ""))
+    else:
+        site, contributor = load_site(args.site), args.contributor
+        post = find_post(site, args.slug)
+        record(site, post, contributor, decision, reason=getattr(args, "reason", None))
     status = assess(site, post, read_records(site.config.root, post, Problems()))
-    print(f"Recorded: {args.contributor} {decision} their voice in {post.slug}.")
+    print(f"Recorded: {contributor} {decision} their voice in {post.slug}.")
     if status.inclusion is Inclusion.PUBLISHED:
         print(f"Every voice has approved: {post.slug} publishes on the next build.")
     else:
         waiting = ", ".join(v.contributor_id for v in status.pending) or f"status {post.status}"
         print(f"{post.slug} is still withheld; waiting for: {waiting}.")
     return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    sent = consent.preview(args.site, args.contributor, args.post, args.send)
+    if not sent.written:
+        print(f"Nothing to preview: every voice of {args.contributor} is approved and current.")
+        return 0
+    return report_sent(sent, args.send)
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    """cancel / thank <slug>."""
+    sent = (consent.cancel if args.command == "cancel" else consent.thank)(args.site, args.slug, args.send)
+    if args.command == "cancel":
+        print(f"Marked {args.slug} as cancelled (status: cancelled in posts/{args.slug}/post.md).")
+    return report_sent(sent, args.send)
+
+
+def report_sent(sent: consent.Sent, delivered: bool) -> int:
+    for path in sent.written:
+        print(f"  wrote {path}")
+    if not delivered:
+        print("Nothing was sent; add --send to deliver the messages.")
+        return 0
+    for line in sent.failures:
+        print(f"  not sent: {line}", file=sys.stderr)
+    messages = sum(1 for p in sent.written if p.suffix == ".eml")
+    print(f"Sent {messages - len(sent.failures)} of {messages} messages.")
+    return 1 if sent.failures else 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -76,14 +113,6 @@ def require_config(root: Path) -> None:
     problems = Problems()
     load_config(root.resolve(), problems)
     problems.raise_if_any()
-
-
-def find_post(site: Site, slug: str) -> Post:
-    for post in site.posts:
-        if post.slug == slug:
-            return post
-    known = ", ".join(p.slug for p in site.posts) or "none yet"
-    raise RoundupError(f"posts/{slug}/post.md: no such post (posts: {known})")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -111,9 +140,21 @@ def parser() -> argparse.ArgumentParser:
     for name, verb in (("approve", "record that a contributor approved"),
                        ("decline", "record that a contributor asked for changes")):
         p = command(name, cmd_answer, f"{verb} their voice as it is now")
-        p.add_argument("contributor")
-        p.add_argument("slug")
+        p.add_argument("contributor", nargs="?")
+        p.add_argument("slug", nargs="?")
+        if name == "approve":
+            p.add_argument("--token", help="the token from the contributor's preview")
     p.add_argument("--reason", metavar="TEXT", help="what they asked to change")
+    p = command("preview", cmd_preview, "write (and --send) a private preview for each voice of theirs "
+                                        "awaiting approval")
+    p.add_argument("contributor")
+    p.add_argument("--post", metavar="SLUG", help="only this post")
+    p.add_argument("--send", action="store_true", help="deliver the messages over SMTP (site.yml `mail`)")
+    for name, help_text in (("cancel", "mark a post cancelled and tell every contributor in it"),
+                            ("thank", "thank every contributor of a published post, with their voice's link")):
+        p = command(name, cmd_notice, help_text)
+        p.add_argument("slug")
+        p.add_argument("--send", action="store_true", help="deliver the messages over SMTP")
     p = command("new", cmd_new, "create a site, a post or a contributor profile")
     p.add_argument("kind", choices=("site", "post", "contributor"))
     p.add_argument("name", nargs="?", help="the post slug or contributor id")

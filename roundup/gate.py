@@ -88,8 +88,9 @@ def _voice(site: Site, post: Post, quote, record: Record | None) -> VoiceStatus:
     def status(state: VoiceState, reason: str) -> VoiceStatus:
         return VoiceStatus(quote.contributor_id, profile.name, state, reason, digest, record)
 
-    if record is None:
-        return status(VoiceState.PENDING, "never previewed")
+    preview = _preview_note(record, digest)
+    if record is None or record.decision is None:
+        return status(VoiceState.PENDING, preview or "never previewed")
     day = record.at.date().isoformat()
     if record.digest == digest:
         if record.decision == "declined":
@@ -98,6 +99,14 @@ def _voice(site: Site, post: Post, quote, record: Record | None) -> VoiceStatus:
         return status(VoiceState.APPROVED, f"approved on {day}")
     parts = changed_parts(record.content, snapshot(post, quote, profile))
     what = " and ".join(parts) if parts else "content"
+    later = f"; {preview}" if preview else ""
     if record.decision == "declined":
-        return status(VoiceState.PENDING, f"{what} edited since they declined on {day}; send a new preview")
-    return status(VoiceState.STALE, f"{what} edited since approval on {day}")
+        return status(VoiceState.PENDING, f"{what} edited since they declined on {day}{later or '; send a new preview'}")
+    return status(VoiceState.STALE, f"{what} edited since approval on {day}{later}")
+
+
+def _preview_note(record: Record | None, digest: str) -> str | None:
+    """"previewed on <date>" when a preview of the content as it is now was made."""
+    if record is None or record.previewed_at is None or record.previewed_digest != digest:
+        return None
+    return f"previewed on {record.previewed_at.date().isoformat()}, no answer yet"

@@ -78,6 +78,9 @@ def _url(context, value: str | None) -> str:
         return ""
     if value == "":
         return context["root"] or "./"
+    inline = context.get("inline_assets")
+    if inline and value in inline:  # a self-contained preview: images travel inside the file
+        return inline[value]
     return value if _ABSOLUTE.match(value) else context["root"] + value
 
 
@@ -118,21 +121,21 @@ class _Pages:
         canonical = self.site.config.base_url + path.removesuffix("index.html")
         context = {"site": self.views.site_view, "root": root, "drafts": self.drafts,
                    "canonical": canonical, **context}
-        try:
-            html = self.env.get_template(template).render(context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise RoundupError([Problem(self._where(exc.filename, template), exc.lineno,
-                                        f"template error: {exc.message}")]) from None
-        except jinja2.TemplateError as exc:
-            filename, line = _template_frame(exc)
-            raise RoundupError([Problem(self._where(filename, template), line,
-                                        f"template error while rendering {path}: {exc}")]) from None
+        html = render_template(self.env, self.site.config.root, template, context, path)
         self.out.add(path, html.encode("utf-8"), origin=template)
 
-    def _where(self, filename: str | None, template: str) -> str:
-        if filename:
-            return rel(self.site.config.root, Path(filename))
-        return f"templates/{template}"
+
+def render_template(env: jinja2.Environment, site_root: Path, template: str, context: dict, target: str) -> str:
+    """One template rendered, with any template error reported at its file and line."""
+    try:
+        return env.get_template(template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = rel(site_root, Path(exc.filename)) if exc.filename else f"templates/{template}"
+        raise RoundupError([Problem(where, exc.lineno, f"template error: {exc.message}")]) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc)
+        where = rel(site_root, Path(filename)) if filename else f"templates/{template}"
+        raise RoundupError([Problem(where, line, f"template error while rendering {target}: {exc}")]) from None
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
@@ -154,16 +157,21 @@ def _sitemap(site: Site, published, contributors, tags) -> list[tuple[str, str |
     return urls
 
 
-def _copy_files(site: Site, views: Views, out: Output, contributors) -> None:
-    """Theme static files (the site's theme overriding the default) and the avatars shown."""
+def static_files(config: SiteConfig) -> dict[str, Path]:
+    """Output path → source of every theme static file, the site's theme overriding the default."""
     static: dict[str, Path] = {}
-    for folder in reversed(theme_folders(site.config)):
+    for folder in reversed(theme_folders(config)):
         base = folder / "static"
         if base.is_dir():
             for path in sorted(base.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
                     static[f"static/{path.relative_to(base).as_posix()}"] = path
-    for target, source in static.items():
+    return static
+
+
+def _copy_files(site: Site, views: Views, out: Output, contributors) -> None:
+    """Theme static files and the avatars shown."""
+    for target, source in static_files(site.config).items():
         out.copy(target, source, origin=rel(site.config.root, source))
     for person in contributors:
         contributor = site.contributors[person.id]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote as urlquote
 
 from markupsafe import Markup
@@ -219,6 +219,12 @@ class Views:
                 by_slug.setdefault(tag.path, (tag.name, []))[1].append(view)
         return tuple(TagView(name, slugify(name), path, tuple(posts))
                      for path, (name, posts) in sorted(by_slug.items()))
+
+
+def as_preview(view: PostView, contributor_id: str) -> PostView:
+    """The post as it will appear once published, with one contributor's voice highlighted."""
+    voices = tuple(replace(v, highlighted=v.id == contributor_id) for v in view.voices)
+    return replace(view, voices=voices, withheld=False, pending=())
 
 
 def tag_path(tag: str) -> str:

@@ -1,0 +1,138 @@
+"""The consent loop: previews out, approvals in by token, and notices when a post is cancelled or published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from roundup import tokens
+from roundup.approvals import record
+from roundup.errors import Problem, Problems, RoundupError
+from roundup.fsutil import atomic_write
+from roundup.gate import Inclusion, PostStatus, assess_site
+from roundup.mailer import Outgoing, send, write
+from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
+from roundup.model import Post, Site
+from roundup.preview import due, make_preview
+from roundup.validate import load_site
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a consent command wrote, and which deliveries failed (when sending)."""
+
+    written: tuple[Path, ...]
+    failures: tuple[str, ...]
+
+
+def statuses_of(site: Site) -> tuple[PostStatus, ...]:
+    problems = Problems()
+    statuses = assess_site(site, problems)
+    problems.raise_if_any()
+    return statuses
+
+
+def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) -> Sent:
+    """Write (and optionally send) a preview and message for every voice of theirs awaiting an answer."""
+    site = load_site(root)
+    require_editor_email(site)
+    now = dt.datetime.now(dt.timezone.utc)
+    pending = due(site, statuses_of(site), contributor_id, slug)
+    outgoing, written = [], []
+    for status, voice in pending:
+        made = make_preview(site, status, voice, now)
+        folder = site.config.previews / contributor_id
+        folder.mkdir(parents=True, exist_ok=True)
+        html_path = folder / f"{status.post.slug}.html"
+        atomic_write(html_path, made.html)
+        note = next(q.note for q in status.post.quotes if q.contributor_id == contributor_id)
+        message = preview_message(site, status.post, made.contributor, note, made.info, made.html)
+        outgoing.append(Outgoing(contributor_id, message, folder / f"{status.post.slug}.eml"))
+        written.append(html_path)
+    return _finish(site, outgoing, written, deliver)
+
+
+def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
+    """Record the approval a signed token carries, if it is genuine, unexpired and still current."""
+    site = load_site(root)
+    claims = tokens.verify(tokens.secret_for(site.config.root), token, dt.datetime.now(dt.timezone.utc))
+    post = next((p for p in site.posts if p.slug == claims.slug), None)
+    if post is None or claims.contributor_id not in site.contributors:
+        raise RoundupError(f"this token is for {claims.contributor_id} in {claims.slug}, which no longer "
+                           "exists in this site")
+    status = next(s for s in statuses_of(site) if s.post.slug == post.slug)
+    voice = next((v for v in status.voices if v.contributor_id == claims.contributor_id), None)
+    if voice is None:
+        raise RoundupError(f"{claims.contributor_id} is no longer a voice in {post.slug}; nothing was recorded")
+    if voice.digest != claims.digest:
+        raise RoundupError(f"{claims.contributor_id}'s voice in {post.slug} (the quote, their profile or the "
+                           "post's text) changed after this preview was sent, so this token cannot approve it; "
+                           f"nothing was recorded — send a new preview: roundup preview {claims.contributor_id} "
+                           f"--post {post.slug}")
+    record(site, post, claims.contributor_id, "approved", via="token")
+    return site, post, claims.contributor_id
+
+
+def cancel(root: Path, slug: str, deliver: bool) -> Sent:
+    """Mark the post cancelled in its front matter and tell every contributor in it."""
+    site = load_site(root)
+    require_editor_email(site)
+    post = find_post(site, slug)
+    _set_status(site.config.root, post, "cancelled")
+    outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id]),
+                         site.config.previews / q.contributor_id / f"{post.slug}.cancelled.eml")
+                for q in post.quotes]
+    return _finish(site, outgoing, [], deliver)
+
+
+def thank(root: Path, slug: str, deliver: bool) -> Sent:
+    """A thank-you to every contributor of a published post, with the link to their own voice."""
+    site = load_site(root)
+    require_editor_email(site)
+    post = find_post(site, slug)
+    status = next(s for s in statuses_of(site) if s.post.slug == slug)
+    if status.inclusion is not Inclusion.PUBLISHED:
+        waiting = "; ".join([*status.post_reasons, *(f"{v.contributor_id}: {v.reason}" for v in status.pending)])
+        raise RoundupError([Problem(post.source, None, f"is not published ({waiting}); thank-you notes "
+                                                       "go out once it is")])
+    base = site.config.base_url
+    outgoing = [Outgoing(q.contributor_id,
+                         thank_message(site, post, site.contributors[q.contributor_id],
+                                       f"{base}posts/{post.slug}/#voice-{q.contributor_id}"),
+                         site.config.previews / q.contributor_id / f"{post.slug}.thanks.eml")
+                for q in post.quotes]
+    return _finish(site, outgoing, [], deliver)
+
+
+def find_post(site: Site, slug: str) -> Post:
+    for post in site.posts:
+        if post.slug == slug:
+            return post
+    known = ", ".join(p.slug for p in site.posts) or "none yet"
+    raise RoundupError(f"posts/{slug}/post.md: no such post (posts: {known})")
+
+
+def _finish(site: Site, outgoing: list[Outgoing], written: list[Path], deliver: bool) -> Sent:
+    write(outgoing)
+    failures = send(site.config.mail, outgoing) if deliver else []
+    return Sent(tuple(written) + tuple(o.path for o in outgoing), tuple(failures))
+
+
+_STATUS_LINE = re.compile(r"^status[ \t]*:.*$", re.MULTILINE)
+
+
+def _set_status(root: Path, post: Post, status: str) -> None:
+    """Set `status:` in a post's front matter, leaving every other line as the editor wrote it."""
+    path = root / post.source
+    text = path.read_text(encoding="utf-8")
+    end = re.compile(r"^---[ \t]*$", re.MULTILINE).search(text, text.find("\n") + 1)
+    if not text.startswith("---") or end is None:
+        raise RoundupError([Problem(post.source, 1, f"has no front matter to set `status: {status}` in")])
+    front = text[:end.start()]
+    if _STATUS_LINE.search(front):
+        front = _STATUS_LINE.sub(f"status: {status}", front, count=1)
+    else:
+        front += f"status: {status}\n"
+    atomic_write(path, (front + text[end.start():]).encode("utf-8"))

@@ -1,0 +1,125 @@
+"""Personal messages from the editor: a preview to review, a cancellation notice, a thank-you."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from markupsafe import escape
+
+from roundup.errors import Problem, RoundupError
+from roundup.model import Contributor, Post, Site
+from roundup.views import display_date
+
+if TYPE_CHECKING:
+    from roundup.preview import PreviewInfo
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def require_editor_email(site: Site) -> None:
+    if not site.config.editor.email:
+        raise RoundupError([Problem("site.yml", None, "`editor` needs an `email`: it is the From: of every "
+                                                      "message roundup writes")])
+
+
+def others(site: Site, post: Post, contributor_id: str, most: int = 3) -> str:
+    """The other voices of a post, by name: "Sam, Lee and 3 others"."""
+    names = [site.contributors[q.contributor_id].profile.name for q in post.quotes
+             if q.contributor_id != contributor_id]
+    if not names:
+        return ""
+    if len(names) <= most:
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    rest = len(names) - most
+    return ", ".join(names[:most]) + f" and {rest} other{'s' if rest > 1 else ''}"
+
+
+def preview_message(site: Site, post: Post, person: Contributor, note: str | None, info: PreviewInfo,
+                    attachment: bytes) -> EmailMessage:
+    """Asking one contributor to review exactly what will appear under their name."""
+    company = others(site, post, person.id)
+    about = f": {post.summary}" if post.summary else "."
+    paragraphs = [
+        f"Dear {person.profile.name},",
+        *([note] if note else []),
+        f"I'm putting together “{post.title}” for {site.config.title}{about}"
+        + (f" Your voice appears alongside {company}." if company else ""),
+        "Attached is a preview of exactly how the post will appear, with your voice highlighted. "
+        "Nothing is published under your name until you approve it.",
+    ]
+    if info.changes:
+        changed = ", ".join(c.label.lower() for c in info.changes)
+        paragraphs.append(f"Since you answered on {info.answered_on}, this changed: {changed}. "
+                          "The preview marks every change.")
+    if post.deadline:
+        paragraphs.append(f"Could you answer by {display_date(post.deadline)}?")
+    paragraphs += [
+        "To approve, reply with this line (or run it yourself):",
+        f"    {info.approve_line}",
+        "If you'd like anything changed, just reply and tell me what.",
+        f"Thank you,\n{site.config.editor.name}",
+    ]
+    msg = _message(site, person, f"Please review your words in “{post.title}”", paragraphs)
+    msg.add_attachment(attachment, maintype="text", subtype="html",
+                       filename=f"{post.slug}-preview-{person.id}.html")
+    return msg
+
+
+def cancel_message(site: Site, post: Post, person: Contributor) -> EmailMessage:
+    """Telling one contributor that the post will not run, and what happens to their words."""
+    paragraphs = [
+        f"Dear {person.profile.name},",
+        f"I'm sorry to tell you that “{post.title}” will not run on {site.config.title}: I have cancelled it.",
+        "Thank you for the time and thought you gave it. Your words will not be published, here or "
+        "anywhere else; if I ever want to use them another way, I will ask you first.",
+        f"With thanks,\n{site.config.editor.name}",
+    ]
+    return _message(site, person, f"“{post.title}” will not be published", paragraphs)
+
+
+def thank_message(site: Site, post: Post, person: Contributor, voice_url: str) -> EmailMessage:
+    """Thanking one contributor, with the link to their own voice and a line ready to share."""
+    company = others(site, post, person.id)
+    who = person.profile.handle or person.profile.name
+    share = f"{who} joins {company} in “{post.title}”: {voice_url}" if company else f"{who} in “{post.title}”: {voice_url}"
+    paragraphs = [
+        f"Dear {person.profile.name},",
+        f"“{post.title}” is now published on {site.config.title}, and your voice is here:\n{voice_url}",
+        *([f"You're in it alongside {company}."] if company else []),
+        "If you'd like to share it, here is a line ready to post:",
+        f"    {share}",
+        f"Thank you for being part of it.\n{site.config.editor.name}",
+    ]
+    return _message(site, person, f"“{post.title}” is published — thank you", paragraphs)
+
+
+def _message(site: Site, person: Contributor, subject: str, paragraphs: list[str]) -> EmailMessage:
+    editor = site.config.editor
+    msg = EmailMessage()
+    msg["From"] = Address(editor.name, addr_spec=editor.email or "")
+    if person.email:
+        msg["To"] = Address(person.profile.name, addr_spec=person.email)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
+    msg["Message-ID"] = make_msgid(domain=(editor.email or "roundup.invalid").rpartition("@")[2])
+    msg.set_content("\n\n".join(paragraphs) + "\n")
+    msg.add_alternative(_html(paragraphs), subtype="html")
+    return msg
+
+
+def _html(paragraphs: list[str]) -> str:
+    """The same words as HTML: every paragraph escaped, web links made clickable."""
+    parts = []
+    for text in paragraphs:
+        if text.startswith("    "):
+            parts.append(f"<pre><code>{escape(text.strip())}</code></pre>")
+            continue
+        html = str(escape(text)).replace("\n", "<br>\n")
+        html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
+        parts.append(f"<p>{html}</p>")
+    return "<!doctype html>\n<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"

@@ -1,0 +1,116 @@
+"""`roundup preview`: for each voice awaiting a contributor's answer, a private self-contained page and message."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import mimetypes
+from dataclasses import dataclass
+from urllib.parse import quote as urlquote
+
+from markupsafe import Markup
+
+from roundup import tokens
+from roundup.approvals import record_preview
+from roundup.diff import Change, changes
+from roundup.digest import snapshot
+from roundup.errors import Problem, RoundupError
+from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus
+from roundup.model import Contributor, Site
+from roundup.render import environment, render_template, static_files
+from roundup.views import Views, as_preview, avatar_output_path, display_date
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewInfo:
+    """What the preview page adds around the post: who it is for, and how to answer."""
+
+    name: str
+    editor_name: str
+    approve_line: str
+    mailto: str
+    deadline_display: str | None
+    changes: tuple[Change, ...]
+    answered_on: str | None
+    """The date of their last answer, when the preview shows what changed since."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """One contributor's preview of one post: the page, the token, and what the message needs."""
+
+    contributor: Contributor
+    status: PostStatus
+    voice: VoiceStatus
+    token: str
+    info: PreviewInfo
+    html: bytes
+
+
+def due(site: Site, statuses: tuple[PostStatus, ...], contributor_id: str,
+        slug: str | None) -> list[tuple[PostStatus, VoiceStatus]]:
+    """The (post, voice) pairs where this contributor's approval is missing, stale or declined."""
+    if contributor_id not in site.contributors:
+        raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
+    if slug is not None and not any(s.post.slug == slug for s in statuses):
+        raise RoundupError(f"posts/{slug}/post.md: no such post")
+    found = [(s, v) for s in statuses for v in s.voices
+             if v.contributor_id == contributor_id and (slug is None or s.post.slug == slug)]
+    if slug is not None and not found:
+        raise RoundupError(f"posts/{slug}/post.md: {contributor_id!r} is not a voice in this post")
+    return [(s, v) for s, v in found
+            if s.inclusion is not Inclusion.CANCELLED and v.state is not VoiceState.APPROVED]
+
+
+def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Preview:
+    """Render the self-contained preview page for one voice and record that it was made."""
+    post, config = status.post, site.config
+    contributor = site.contributors[voice.contributor_id]
+    secret = tokens.secret_for(config.root)
+    token = tokens.make(secret, tokens.Claims(contributor.id, post.slug, voice.digest,
+                                              tokens.expiry_for(post, now)))
+    info = _info(site, status, voice, contributor, token)
+    views = Views(site, (status,), drafts=True)
+    context = {
+        "site": views.site_view, "root": config.base_url, "drafts": False,
+        "canonical": views.posts[0].abs_url, "post": as_preview(views.posts[0], contributor.id),
+        "preview": info, "inline_css": _inline_css(site), "inline_assets": _inline_avatars(site, status),
+    }
+    html = render_template(environment(config), config.root, "preview.html", context,
+                           f"{config.previews.name}/{contributor.id}/{post.slug}.html")
+    record_preview(site, post, contributor.id, voice.digest)
+    return Preview(contributor, status, voice, token, info, html.encode("utf-8"))
+
+
+def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contributor, token: str) -> PreviewInfo:
+    post, editor = status.post, site.config.editor
+    line = f"roundup approve --token {token}"
+    subject = urlquote(f"Approved: {post.title}")
+    mailto = f"mailto:{editor.email or ''}?subject={subject}&body={urlquote(line)}"
+    quote = next(q for q in post.quotes if q.contributor_id == contributor.id)
+    record = voice.record
+    shown = changes(record.content if record and record.decision else None,
+                    snapshot(post, quote, contributor.profile))
+    answered = record.at.date().isoformat() if record and record.decision and shown else None
+    return PreviewInfo(contributor.profile.name, editor.name, line, mailto,
+                       display_date(post.deadline) if post.deadline else None, shown, answered)
+
+
+def _inline_css(site: Site) -> Markup:
+    """The theme's stylesheet, to be placed in a <style> element."""
+    source = static_files(site.config).get("static/style.css")
+    css = source.read_text(encoding="utf-8") if source else ""
+    return Markup(css.replace("</", "<\\/"))
+
+
+def _inline_avatars(site: Site, status: PostStatus) -> dict[str, str]:
+    """Avatar output path → data: URI for every local avatar in the post."""
+    inline = {}
+    for quote in status.post.quotes:
+        person = site.contributors[quote.contributor_id]
+        target = avatar_output_path(person)
+        if target and person.profile.avatar and person.profile.avatar.path:
+            path = person.profile.avatar.path
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            inline[target] = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    return inline

@@ -120,19 +120,22 @@ def _finish(site: Site, outgoing: list[Outgoing], written: list[Path], deliver: 
     return Sent(tuple(written) + tuple(o.path for o in outgoing), tuple(failures))
 
 
-_STATUS_LINE = re.compile(r"^status[ \t]*:.*$", re.MULTILINE)
+_STATUS_LINE = re.compile(r"^status[ \t]*:[^\r\n]*", re.MULTILINE)
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
 def _set_status(root: Path, post: Post, status: str) -> None:
-    """Set `status:` in a post's front matter, leaving every other line as the editor wrote it."""
+    """Set `status:` in a post's front matter; every other byte (BOM, line endings) stays as written."""
     path = root / post.source
-    text = path.read_text(encoding="utf-8")
-    end = re.compile(r"^---[ \t]*$", re.MULTILINE).search(text, text.find("\n") + 1)
-    if not text.startswith("---") or end is None:
+    raw = path.read_bytes().decode("utf-8")
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    text = raw[len(bom):]
+    end = _FENCE.search(text, text.find("\n") + 1) if _FENCE.match(text) else None
+    if end is None:
         raise RoundupError([Problem(post.source, 1, f"has no front matter to set `status: {status}` in")])
     front = text[:end.start()]
     if _STATUS_LINE.search(front):
         front = _STATUS_LINE.sub(f"status: {status}", front, count=1)
     else:
-        front += f"status: {status}\n"
-    atomic_write(path, (front + text[end.start():]).encode("utf-8"))
+        front += f"status: {status}" + ("\r\n" if front.endswith("\r\n") else "\n")
+    atomic_write(path, (bom + front + text[end.start():]).encode("utf-8"))

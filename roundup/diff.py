@@ -9,7 +9,8 @@ from typing import Any
 
 FIELDS = (("quote", "prompt", "Prompt"), ("quote", "body", "Your words"), ("profile", "name", "Name"),
           ("profile", "handle", "Handle"), ("profile", "url", "Link"), ("profile", "links", "Credit links"),
-          ("profile", "avatar_sha256", "Photo"), ("profile", "bio", "Bio"))
+          ("profile", "avatar_sha256", "Photo"), ("profile", "bio", "Bio"), ("post", "title", "Post title"),
+          ("post", "text_sha256", "The editor's text around the voices"))
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
@@ -37,7 +38,9 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[Change, ..
     for part, key, label in FIELDS:
         before = _text(key, (old.get(part) or {}).get(key))
         after = _text(key, new[part].get(key))
-        if before != after:
+        if before != after and key == "text_sha256":
+            result.append(Change(label, (Segment("ins", "edited — read it in the post below"),)))
+        elif before != after:
             result.append(Change(label, word_diff(before, after)))
     return tuple(result)
 

@@ -42,8 +42,7 @@ def secret_for(site_root: Path) -> bytes:
     if not path.exists():
         folder.mkdir(exist_ok=True)
         atomic_write(folder / ".gitignore", b"# roundup's local state: never commit it\n*\n")
-        atomic_write(path, secrets.token_hex(32).encode())
-        path.chmod(0o600)
+        atomic_write(path, secrets.token_hex(32).encode(), mode=0o600)
     return path.read_bytes().strip()
 
 

@@ -227,3 +227,70 @@ def site(tmp_path: Path) -> Site:
     s = Site(tmp_path / "site")
     s.config()
     return s
+
+
+# ---- consent loop: the CLI with a chosen environment, and a real SMTP server ---------------------
+
+def run_roundup_env(*args: Any, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Like run_roundup, with extra environment variables (ROUNDUP_SECRET only when given here)."""
+    full = dict(os.environ, PYTHONIOENCODING="utf-8")
+    full.pop("ROUNDUP_SECRET", None)
+    full.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "roundup", *(str(a) for a in args)],
+        cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=60, env=full,
+    )
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every delivered message; addresses in `refuse` get a 550."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.refuse: set[str] = set()
+        self.received: list[dict[str, Any]] = []
+        self.logins: list[tuple[str, str]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+        self.received.append({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
+                              "raw": envelope.content,
+                              "message": email.message_from_bytes(envelope.content, policy=email.policy.default)})
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Any]:
+        """The parsed messages delivered to `address`."""
+        return [r["message"] for r in self.received if address in r["rcpt_tos"]]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 on a free port, collecting what it receives."""
+    from aiosmtpd.controller import Controller
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def plain_text(message: Any) -> str:
+    """The text/plain body of a parsed message."""
+    return message.get_body(("plain",)).get_content()

@@ -59,6 +59,8 @@ def main() -> None:
         quote = next((root / "posts").glob("*/quotes/*.md"))
         measure("rebuild after editing one quote", args.runs, ["build"], root,
                 before=lambda: quote.write_text(quote.read_text() + "\nOne more line.\n"))
+        measure("preview of the edited voice", args.runs, ["preview", quote.stem, "--post", quote.parent.parent.name],
+                root)
         measure("status", args.runs, ["status"], root)
         measure("check", args.runs, ["check"], root)
     finally:

@@ -222,8 +222,11 @@ class Views:
 
 
 def as_preview(view: PostView, contributor_id: str) -> PostView:
-    """The post as it will appear once published, with one contributor's voice highlighted."""
-    voices = tuple(replace(v, highlighted=v.id == contributor_id) for v in view.voices)
+    """The post as it will appear once published, one voice highlighted; remote photos (which the
+    self-contained file cannot carry, and whose fetch would tell their host it was opened) become initials."""
+    voices = tuple(replace(v, highlighted=v.id == contributor_id,
+                           avatar=None if v.avatar and "://" in v.avatar.src else v.avatar)
+                   for v in view.voices)
     return replace(view, voices=voices, withheld=False, pending=())
 
 

@@ -245,3 +245,16 @@ def test_preview_holds_no_private_field_and_message_carries_only_own_note(consen
     assert zoe_text.startswith("Dear Zoë Quill,")
     token = TOKEN_LINE.search(site.read("_previews/zoe/alpha.html")).group(1)
     assert f"roundup approve --token {token}" in zoe_text
+
+
+def test_remote_avatar_is_not_fetched_by_the_preview_but_shown_as_initials(site: Site):
+    site.config()
+    site.contributor("zoe", name="Zoe Quill", email="zoe@example.org",
+                     avatar="https://avatars.example.net/zoe.jpg")
+    site.add_post("alpha", ["zoe"], title="Alpha Roundup")
+    site.ok("build", "--drafts")
+    assert "https://avatars.example.net/zoe.jpg" in site.page("posts/alpha/index.html")
+    site.ok("preview", "zoe")
+    html = site.read("_previews/zoe/alpha.html")
+    assert "avatars.example.net" not in html
+    assert ">ZQ<" in voice_section(html, "zoe").replace(" ", "").replace("\n", "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundup import tokens
-from roundup.approvals import record
+from roundup.approvals import record, record_preview
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fsutil import atomic_write
 from roundup.gate import Inclusion, PostStatus, assess_site
@@ -51,6 +51,9 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
         message = preview_message(site, status.post, made.contributor, note, made.info, made.html)
         outgoing.append(Outgoing(contributor_id, message, folder / f"{status.post.slug}.eml"))
         written.append(html_path)
+    write(outgoing)
+    for status, voice in pending:  # only once the page and the message are on disk
+        record_preview(site, status.post, contributor_id, voice.digest)
     return _finish(site, outgoing, written, deliver)
 
 
@@ -84,6 +87,7 @@ def cancel(root: Path, slug: str, deliver: bool) -> Sent:
     outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id]),
                          site.config.previews / q.contributor_id / f"{post.slug}.cancelled.eml")
                 for q in post.quotes]
+    write(outgoing)
     return _finish(site, outgoing, [], deliver)
 
 
@@ -103,6 +107,7 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
                                        f"{base}posts/{post.slug}/#voice-{q.contributor_id}"),
                          site.config.previews / q.contributor_id / f"{post.slug}.thanks.eml")
                 for q in post.quotes]
+    write(outgoing)
     return _finish(site, outgoing, [], deliver)
 
 
@@ -115,7 +120,7 @@ def find_post(site: Site, slug: str) -> Post:
 
 
 def _finish(site: Site, outgoing: list[Outgoing], written: list[Path], deliver: bool) -> Sent:
-    write(outgoing)
+    """Deliver the messages (already written to disk) when asked to."""
     failures = send(site.config.mail, outgoing) if deliver else []
     return Sent(tuple(written) + tuple(o.path for o in outgoing), tuple(failures))
 

@@ -11,7 +11,6 @@ from urllib.parse import quote as urlquote
 from markupsafe import Markup
 
 from roundup import tokens
-from roundup.approvals import record_preview
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError
@@ -63,7 +62,7 @@ def due(site: Site, statuses: tuple[PostStatus, ...], contributor_id: str,
 
 
 def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Preview:
-    """Render the self-contained preview page for one voice and record that it was made."""
+    """Render the self-contained preview page for one voice (nothing is written here)."""
     post, config = status.post, site.config
     contributor = site.contributors[voice.contributor_id]
     secret = tokens.secret_for(config.root)
@@ -78,7 +77,6 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     }
     html = render_template(environment(config), config.root, "preview.html", context,
                            f"{config.previews.name}/{contributor.id}/{post.slug}.html")
-    record_preview(site, post, contributor.id, voice.digest)
     return Preview(contributor, status, voice, token, info, html.encode("utf-8"))
 
 

@@ -84,6 +84,11 @@ def cmd_notice(args: argparse.Namespace) -> int:
     return report_sent(sent, args.send)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from roundup.serve import serve  # watchdog and the HTTP server load only for this command
+    return serve(args.site, args.host, args.port, args.open)
+
+
 def report_sent(sent: consent.Sent, delivered: bool) -> int:
     for path in sent.written:
         print(f"  wrote {path}")
@@ -155,6 +160,10 @@ def parser() -> argparse.ArgumentParser:
         p = command(name, cmd_notice, help_text)
         p.add_argument("slug")
         p.add_argument("--send", action="store_true", help="deliver the messages over SMTP")
+    p = command("serve", cmd_serve, "serve the site with drafts, rebuilding and reloading on every change")
+    p.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free port")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    p.add_argument("--open", action="store_true", help="open the site in a browser")
     p = command("new", cmd_new, "create a site, a post or a contributor profile")
     p.add_argument("kind", choices=("site", "post", "contributor"))
     p.add_argument("name", nargs="?", help="the post slug or contributor id")

@@ -168,7 +168,30 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def load_yaml_file(root: Path, path: Path) -> Document | Problem:
+_PARSED: dict[tuple[Path, Path, str], tuple[tuple[int, int, int], Document | Problem]] = {}
+"""Parsed files by identity (inode, size, mtime in ns): a long-running `serve` re-parses only what changed."""
+
+
+def _memoised(kind: str, parse):
+    """Wrap a file parser so an unchanged file is never parsed twice in one process (results are read-only)."""
+    def load(root: Path, path: Path) -> Document | Problem:
+        try:
+            st = path.stat()
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            return parse(root, path)
+        key = (root, path, kind)
+        hit = _PARSED.get(key)
+        if hit and hit[0] == stamp:
+            return hit[1]
+        result = parse(root, path)
+        _PARSED[key] = (stamp, result)
+        return result
+    load.__doc__ = parse.__doc__
+    return load
+
+
+def _load_yaml_file(root: Path, path: Path) -> Document | Problem:
     """A whole-YAML file (site.yml, a profile, approvals.yml)."""
     text = read_text(root, path)
     if isinstance(text, Problem):
@@ -183,7 +206,7 @@ def load_yaml_file(root: Path, path: Path) -> Document | Problem:
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
-def load_markdown_file(root: Path, path: Path) -> Document | Problem:
+def _load_markdown_file(root: Path, path: Path) -> Document | Problem:
     """A Markdown file with optional YAML front matter between `---` lines."""
     text = read_text(root, path)
     if isinstance(text, Problem):
@@ -201,3 +224,7 @@ def load_markdown_file(root: Path, path: Path) -> Document | Problem:
     after = closing.end() + 1 if closing.end() < len(text) else closing.end()
     body_line = text.count("\n", 0, after) + 1
     return Document(name, meta, text[after:], body_line)
+
+
+load_yaml_file = _memoised("yaml", _load_yaml_file)
+load_markdown_file = _memoised("markdown", _load_markdown_file)

@@ -34,8 +34,10 @@ def _engine(min_heading: int) -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=100_000)
 def render(text: str, min_heading: int = 2) -> Markup:
-    """Markdown to HTML that is safe to insert in a page; `# x` becomes <h{min_heading}>."""
+    """Markdown to HTML that is safe to insert in a page; `# x` becomes <h{min_heading}>.
+    Memoised by text: in `roundup serve` an edit re-renders only the Markdown that changed."""
     if not text:
         return Markup("")
     return Markup(_engine(min_heading).render(text))

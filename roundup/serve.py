@@ -1,0 +1,299 @@
+"""`roundup serve`: the drafts build kept in memory, served with live reload, rebuilt on every change."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import queue
+import signal
+import threading
+import time
+import webbrowser
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileCreatedEvent,
+                             FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEventHandler)
+from watchdog.observers import Observer
+
+from roundup.build import prepare
+from roundup.errors import Problems, RoundupError
+from roundup.render import package_theme
+from roundup.validate import load_config
+from roundup.write import Output
+
+EVENTS = "/__roundup/events"
+DEBOUNCE = 0.1
+"""Seconds of quiet before a burst of changes (an editor's atomic save) is rebuilt once."""
+WRITES = (FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
+          DirCreatedEvent, DirDeletedEvent, DirMovedEvent)
+"""Only events that change something: watchdog also reports every read of a file."""
+
+WORKER = "/__roundup/worker.js"
+INPUTS = ("site.yml", "contributors", "posts", "themes")
+"""What is watched in the site folder; anything else (logs, output, staging folders) is not an input."""
+
+RELOAD_SCRIPT = """<script>(function(){
+var served=%(generation)d;
+function show(state){
+  document.documentElement.dataset.roundupLive="1";
+  if(state.generation>served){location.reload();return;}
+  var o=document.getElementById("roundup-error-overlay");
+  if(!state.errors){if(o)o.remove();return;}
+  if(!o){o=document.createElement("div");o.id="roundup-error-overlay";o.setAttribute("role","alert");
+    o.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:60vh;overflow:auto;z-index:2147483647;"
+    +"background:#450a0a;color:#fff;font:14px/1.5 ui-monospace,monospace;padding:1rem 1.25rem;white-space:pre-wrap";
+    document.body.appendChild(o);}
+  o.textContent="roundup could not build your last change (this page shows the last good build):\\n\\n"
+    +state.errors.join("\\n");
+}
+if(window.SharedWorker){var w=new SharedWorker("%(worker)s");w.port.onmessage=function(e){show(e.data);};w.port.start();}
+else{new EventSource("%(events)s").addEventListener("state",function(e){show(JSON.parse(e.data));});}
+})();</script>
+"""
+
+WORKER_SCRIPT = b"""// One connection to roundup serve, shared by every open tab (browsers allow few per host).
+var ports=[], last=null, es=new EventSource("%s");
+es.addEventListener("state", function(e){ last=JSON.parse(e.data); ports.forEach(function(p){p.postMessage(last);}); });
+onconnect=function(e){ var p=e.ports[0]; ports.push(p); if(last) p.postMessage(last); };
+""" % EVENTS.encode()
+
+
+@dataclass(slots=True)
+class Live:
+    """The build being served; replaced whole by each successful rebuild."""
+
+    output: Output | None = None
+    generation: int = 0
+    errors: list[str] | None = None
+    stopping: bool = False
+
+    def state(self) -> dict:
+        """What open pages need: which build is current, and the problems when the last change failed."""
+        return {"generation": self.generation, "errors": self.errors}
+
+
+class Server:
+    """Holds the live build, rebuilds it from change batches, and tells open pages."""
+
+    def __init__(self, root: Path, base_path: str):
+        self.root = root
+        self.base_path = base_path
+        self.live = Live()
+        self.changed = threading.Condition()
+        self.queue: queue.Queue[str] = queue.Queue()
+
+    def rebuild(self, reason: str) -> None:
+        started = time.perf_counter()
+        try:
+            _, _, output = prepare(self.root, drafts=True)
+        except RoundupError as exc:
+            with self.changed:
+                self.live.errors = exc.lines()
+                self.changed.notify_all()
+            print(f"{reason}: build failed, still serving the last good build:", flush=True)
+            print("\n".join(f"  {line}" for line in exc.lines()), flush=True)
+            return
+        with self.changed:
+            self.live.output, self.live.errors = output, None
+            self.live.generation += 1
+            self.changed.notify_all()
+        print(f"{reason}: rebuilt {len(output)} files in {time.perf_counter() - started:.2f} s", flush=True)
+
+    def batches(self):
+        """Change batches: the first change, then everything that follows within DEBOUNCE seconds."""
+        while not self.live.stopping:
+            try:
+                first = self.queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            paths = {first}
+            while True:
+                try:
+                    paths.add(self.queue.get(timeout=DEBOUNCE))
+                except queue.Empty:
+                    break
+            yield sorted(paths)
+
+    def build_loop(self) -> None:
+        for paths in self.batches():
+            shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+            self.rebuild(f"changed {shown}")
+
+    def stop(self) -> None:
+        with self.changed:
+            self.live.stopping = True
+            self.changed.notify_all()
+
+
+class _Watch(FileSystemEventHandler):
+    """Queues changed inputs: site.yml, contributors/, posts/, themes/ (and the shipped theme in a checkout)."""
+
+    def __init__(self, server: Server, root: Path, observer: Observer):
+        self.server, self.root, self.observer = server, root, observer
+        self.watched: set[Path] = set()
+
+    def start(self, extra: list[Path]) -> None:
+        self.observer.schedule(self, str(self.root), recursive=False)  # site.yml, and inputs created later
+        for folder in [self.root / name for name in INPUTS[1:]] + extra:
+            self._watch(folder)
+        self.observer.start()
+
+    def _watch(self, folder: Path) -> None:
+        if folder.is_dir() and folder not in self.watched:
+            self.watched.add(folder)
+            self.observer.schedule(self, str(folder), recursive=True)
+
+    def on_any_event(self, event) -> None:
+        if not isinstance(event, WRITES):
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            path = Path(raw) if raw else None
+            if path is None or not self._relevant(path):
+                continue
+            if isinstance(event, DirCreatedEvent) and path.parent == self.root:
+                self._watch(path)
+            self.server.queue.put(self._name(path))
+
+    def _relevant(self, path: Path) -> bool:
+        try:
+            parts = path.relative_to(self.root).parts
+            if not parts or parts[0] not in INPUTS:
+                return False
+        except ValueError:
+            parts = path.parts[-3:]  # the shipped theme, outside the site
+        return not any(p.startswith(".") or p.endswith("~") or p == "__pycache__" for p in parts)
+
+    def _name(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def handler_for(server: Server) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # the rebuild lines are the useful output
+            pass
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path == EVENTS:
+                return self.events()
+            if url.path == WORKER:
+                return self.send(200, "text/javascript; charset=utf-8", WORKER_SCRIPT, 0)
+            with server.changed:
+                output, generation = server.live.output, server.live.generation
+            self.page(unquote(url.path), output, generation)
+
+        def page(self, path: str, output: Output | None, generation: int) -> None:
+            if server.base_path != "/" and path.startswith(server.base_path):
+                path = "/" + path[len(server.base_path):]
+            key = path.lstrip("/")
+            if key == "" or key.endswith("/"):
+                key += "index.html"
+            if output is None:
+                return self.send(503, "text/html", b"<!doctype html><title>roundup</title><body><p>No build yet: "
+                                 b"fix the problems below.</p></body>", generation)
+            if key not in output.files and f"{key}/index.html" in output.files:
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.end_headers()
+                return None
+            status = 200 if key in output.files else 404
+            key = key if status == 200 else "404.html"
+            item = output.files.get(key)
+            data = (item.data if item.data is not None else item.source.read_bytes()) if item else b"Not found"
+            return self.send(status, _content_type(key), data, generation)
+
+        def send(self, status: int, content_type: str, data: bytes, generation: int) -> None:
+            if content_type.startswith("text/html"):
+                data = _inject(data, generation)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def events(self) -> None:
+            """Server-Sent Events: the build's state now, then again whenever it changes."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            sent = None
+            try:
+                while True:
+                    with server.changed:
+                        server.changed.wait_for(lambda: server.live.stopping or sent != server.live.state(),
+                                                timeout=15)
+                        if server.live.stopping:
+                            return
+                        state = server.live.state()
+                    if state != sent:
+                        self.wfile.write(f"event: state\ndata: {json.dumps(state)}\n\n".encode())
+                        sent = state
+                    else:
+                        self.wfile.write(b": still here\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+    return Handler
+
+
+def _inject(html: bytes, generation: int) -> bytes:
+    script = (RELOAD_SCRIPT % {"events": EVENTS, "worker": WORKER, "generation": generation}).encode()
+    at = html.rfind(b"</body>")
+    return html[:at] + script + html[at:] if at >= 0 else html + script
+
+
+def _content_type(key: str) -> str:
+    kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith(("xml", "javascript")) else kind
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
+    """Serve until Ctrl-C (or SIGTERM); returns the exit code."""
+    root = root.resolve()
+    problems = Problems()
+    config = load_config(root, problems)
+    problems.raise_if_any()
+    server = Server(root, urlsplit(config.base_url).path or "/")
+    server.rebuild("initial build")
+    try:
+        httpd = ThreadingHTTPServer((host, port), handler_for(server))
+    except OSError as exc:
+        raise RoundupError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; try --port") from None
+    httpd.daemon_threads = True
+    observer = Observer()
+    shipped = package_theme()
+    in_checkout = root not in shipped.parents and "site-packages" not in shipped.parts
+    _Watch(server, root, observer).start([shipped] if in_checkout else [])
+    builder = threading.Thread(target=server.build_loop, name="roundup-builder", daemon=True)
+    builder.start()
+    url = f"http://{host}:{httpd.server_address[1]}/"
+    print(f"Serving {root.name} with drafts at {url} (Ctrl-C to stop)", flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        observer.stop()
+        observer.join(timeout=1)
+        builder.join(timeout=1)
+        httpd.server_close()
+    print("Stopped.", flush=True)
+    return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

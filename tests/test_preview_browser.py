@@ -10,8 +10,6 @@ import pytest
 
 from conftest import PNG, Site
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 def make_png(width: int, height: int, seed: int) -> bytes:
@@ -25,17 +23,6 @@ def make_png(width: int, height: int, seed: int) -> bytes:
 
 
 AVATARS = {"zoe": (make_png(96, 64, 1), 96), "sam": (make_png(40, 40, 2), 40), "kim": (PNG, 1)}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

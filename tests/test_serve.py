@@ -22,8 +22,6 @@ import pytest
 
 from conftest import Site, free_port, tree_bytes
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 READY_TIMEOUT = 20.0
 """Seconds the server may take to build and print its URL."""
 RELOAD_TIMEOUT = 10_000
@@ -149,17 +147,6 @@ def start_server():
 
 
 # ---- the browser ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
 
 @pytest.fixture
 def context(browser):

@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 from roundup import __version__, consent, scaffold
-from roundup.approvals import read_records, record
+from roundup.approvals import record
 from roundup.build import build, prepare
 from roundup.errors import Problems, RoundupError, UsageError
-from roundup.consent import find_post
-from roundup.gate import Inclusion, assess, assess_site
+from roundup.gate import Inclusion, assess_post, assess_site
 from roundup.report import build_summary, status_report
 from roundup.validate import load_config, load_site
 
@@ -33,13 +32,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     site = load_site(args.site)
-    problems = Problems()
     if args.post:
-        post = find_post(site, args.post)
-        statuses = (assess(site, post, read_records(site.config.root, post, problems)),)
+        statuses = (assess_post(site, site.post(args.post)),)
     else:
+        problems = Problems()
         statuses = assess_site(site, problems)
-    problems.raise_if_any()
+        problems.raise_if_any()
     print("\n".join(status_report(statuses)))
     return 0
 
@@ -56,9 +54,9 @@ def cmd_answer(args: argparse.Namespace) -> int:
                          + (" | roundup approve --token TOKEN" if decision == "approved" else ""))
     else:
         site, contributor = load_site(args.site), args.contributor
-        post = find_post(site, args.slug)
+        post = site.post(args.slug)
         record(site, post, contributor, decision, reason=getattr(args, "reason", None))
-    status = assess(site, post, read_records(site.config.root, post, Problems()))
+    status = assess_post(site, post)
     print(f"Recorded: {contributor} {decision} their voice in {post.slug}.")
     if status.inclusion is Inclusion.PUBLISHED:
         print(f"Every voice has approved: {post.slug} publishes on the next build.")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from roundup import tokens
 from roundup.approvals import record, record_preview
-from roundup.errors import Problem, Problems, RoundupError
+from roundup.errors import Problem, RoundupError
 from roundup.fsutil import atomic_write
-from roundup.gate import Inclusion, PostStatus, assess_site
+from roundup.gate import Inclusion, assess_post
 from roundup.mailer import Outgoing, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
@@ -27,19 +27,12 @@ class Sent:
     failures: tuple[str, ...]
 
 
-def statuses_of(site: Site) -> tuple[PostStatus, ...]:
-    problems = Problems()
-    statuses = assess_site(site, problems)
-    problems.raise_if_any()
-    return statuses
-
-
 def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) -> Sent:
     """Write (and optionally send) a preview and message for every voice of theirs awaiting an answer."""
     site = load_site(root)
     require_editor_email(site)
     now = dt.datetime.now(dt.timezone.utc)
-    pending = due(site, statuses_of(site), contributor_id, slug)
+    pending = due(site, contributor_id, slug)
     outgoing, written = [], []
     for status, voice in pending:
         made = make_preview(site, status, voice, now)
@@ -65,7 +58,7 @@ def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
     if post is None or claims.contributor_id not in site.contributors:
         raise RoundupError(f"this token is for {claims.contributor_id} in {claims.slug}, which no longer "
                            "exists in this site")
-    status = next(s for s in statuses_of(site) if s.post.slug == post.slug)
+    status = assess_post(site, post)
     voice = next((v for v in status.voices if v.contributor_id == claims.contributor_id), None)
     if voice is None:
         raise RoundupError(f"{claims.contributor_id} is no longer a voice in {post.slug}; nothing was recorded")
@@ -82,7 +75,7 @@ def cancel(root: Path, slug: str, deliver: bool) -> Sent:
     """Mark the post cancelled in its front matter and tell every contributor in it."""
     site = load_site(root)
     require_editor_email(site)
-    post = find_post(site, slug)
+    post = site.post(slug)
     _set_status(site.config.root, post, "cancelled")
     outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id]),
                          site.config.previews / q.contributor_id / f"{post.slug}.cancelled.eml")
@@ -95,8 +88,8 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
     """A thank-you to every contributor of a published post, with the link to their own voice."""
     site = load_site(root)
     require_editor_email(site)
-    post = find_post(site, slug)
-    status = next(s for s in statuses_of(site) if s.post.slug == slug)
+    post = site.post(slug)
+    status = assess_post(site, post)
     if status.inclusion is not Inclusion.PUBLISHED:
         waiting = "; ".join([*status.post_reasons, *(f"{v.contributor_id}: {v.reason}" for v in status.pending)])
         raise RoundupError([Problem(post.source, None, f"is not published ({waiting}); thank-you notes "
@@ -109,14 +102,6 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
                 for q in post.quotes]
     write(outgoing)
     return _finish(site, outgoing, [], deliver)
-
-
-def find_post(site: Site, slug: str) -> Post:
-    for post in site.posts:
-        if post.slug == slug:
-            return post
-    known = ", ".join(p.slug for p in site.posts) or "none yet"
-    raise RoundupError(f"posts/{slug}/post.md: no such post (posts: {known})")
 
 
 def _finish(site: Site, outgoing: list[Outgoing], written: list[Path], deliver: bool) -> Sent:

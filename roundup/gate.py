@@ -68,6 +68,14 @@ def assess_site(site: Site, problems: Problems) -> tuple[PostStatus, ...]:
     return tuple(assess(site, post, read_records(site.config.root, post, problems)) for post in site.posts)
 
 
+def assess_post(site: Site, post: Post) -> PostStatus:
+    """The status of one post, reading only its own approvals.yml (problems in it are raised)."""
+    problems = Problems()
+    status = assess(site, post, read_records(site.config.root, post, problems))
+    problems.raise_if_any()
+    return status
+
+
 def assess(site: Site, post: Post, records: dict[str, Record]) -> PostStatus:
     voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id)) for quote in post.quotes)
     if post.status == "cancelled":

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from roundup.errors import RoundupError
+
 STATUSES = ("ready", "draft", "cancelled")
 
 
@@ -140,3 +142,11 @@ class Site:
     contributors: dict[str, Contributor]
     posts: tuple[Post, ...]
     """Newest first; ties broken by slug."""
+
+    def post(self, slug: str) -> Post:
+        """The post with this slug; a RoundupError naming the missing file otherwise."""
+        for post in self.posts:
+            if post.slug == slug:
+                return post
+        known = ", ".join(p.slug for p in self.posts) or "none yet"
+        raise RoundupError(f"posts/{slug}/post.md: no such post (posts: {known})")

@@ -14,7 +14,7 @@ from roundup import tokens
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError
-from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus
+from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.model import Contributor, Site
 from roundup.render import environment, render_template, static_files
 from roundup.views import Views, as_preview, avatar_output_path, display_date
@@ -46,17 +46,17 @@ class Preview:
     html: bytes
 
 
-def due(site: Site, statuses: tuple[PostStatus, ...], contributor_id: str,
-        slug: str | None) -> list[tuple[PostStatus, VoiceStatus]]:
-    """The (post, voice) pairs where this contributor's approval is missing, stale or declined."""
+def due(site: Site, contributor_id: str, slug: str | None) -> list[tuple[PostStatus, VoiceStatus]]:
+    """The (post, voice) pairs where this contributor's approval is missing, stale or declined;
+    only the posts they are a voice in are assessed."""
     if contributor_id not in site.contributors:
         raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
-    if slug is not None and not any(s.post.slug == slug for s in statuses):
-        raise RoundupError(f"posts/{slug}/post.md: no such post")
-    found = [(s, v) for s in statuses for v in s.voices
-             if v.contributor_id == contributor_id and (slug is None or s.post.slug == slug)]
-    if slug is not None and not found:
+    posts = (site.post(slug),) if slug is not None else site.posts
+    theirs = [p for p in posts if any(q.contributor_id == contributor_id for q in p.quotes)]
+    if slug is not None and not theirs:
         raise RoundupError(f"posts/{slug}/post.md: {contributor_id!r} is not a voice in this post")
+    found = [(status, voice) for status in (assess_post(site, p) for p in theirs) for voice in status.voices
+             if voice.contributor_id == contributor_id]
     return [(s, v) for s, v in found
             if s.inclusion is not Inclusion.CANCELLED and v.state is not VoiceState.APPROVED]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.gate import Inclusion, PostStatus, assess_site
 from roundup.model import Site
+from roundup.progress import SILENT, Progress
 from roundup.render import render_site
 from roundup.validate import load_site
 from roundup.write import Output
@@ -28,24 +29,27 @@ class BuildReport:
         return tuple(s for s in self.statuses if s.inclusion in inclusions)
 
 
-def prepare(root: Path, drafts: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
+def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT) -> tuple[Site, tuple[PostStatus, ...], Output]:
     """Everything a build would write, validated and rendered in memory."""
     site = load_site(root)
     problems = Problems()
     statuses = assess_site(site, problems)
     problems.raise_if_any()
-    return site, statuses, render_site(site, statuses, drafts)
+    return site, statuses, render_site(site, statuses, drafts, progress)
 
 
-def build(root: Path, drafts: bool = False, strict: bool = False) -> BuildReport:
+def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT) -> BuildReport:
     """Build the site; with `strict`, a withheld post fails the build and the old output stays."""
     started = time.perf_counter()
-    site, statuses, output = prepare(root, drafts)
-    if strict:
-        withheld = [s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
-        if withheld:
-            raise RoundupError([_withheld_problem(s) for s in withheld])
-    output.commit(site.config.output)
+    try:
+        site, statuses, output = prepare(root, drafts, progress)
+        if strict:
+            withheld = [s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
+            if withheld:
+                raise RoundupError([_withheld_problem(s) for s in withheld])
+        output.commit(site.config.output, progress)
+    finally:
+        progress.clear()
     return BuildReport(site, statuses, len(output), time.perf_counter() - started, drafts)
 
 

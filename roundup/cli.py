@@ -12,13 +12,17 @@ from roundup.approvals import record
 from roundup.build import build, prepare
 from roundup.errors import Problems, RoundupError, UsageError
 from roundup.gate import Inclusion, assess_post, assess_site
+from roundup.progress import Progress
 from roundup.report import build_summary, status_report
 from roundup.validate import load_config, load_site
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    report = build(args.site, drafts=args.drafts, strict=args.strict)
-    print("\n".join(build_summary(report)))
+    progress = Progress.on_terminal(sys.stderr, quiet=args.quiet)
+    report = build(args.site, drafts=args.drafts, strict=args.strict, progress=progress)
+    lines = build_summary(report, quiet=args.quiet)
+    if lines:
+        print("\n".join(lines))
     return 0
 
 
@@ -137,6 +141,8 @@ def parser() -> argparse.ArgumentParser:
     p = command("build", cmd_build, "build the site into the output folder")
     p.add_argument("--drafts", action="store_true", help="also render withheld posts, with a banner")
     p.add_argument("--strict", action="store_true", help="fail (exit 1) when any post is withheld")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary; only problems "
+                                                              "and withheld posts")
     command("check", cmd_check, "validate every input without writing anything")
     p = command("status", cmd_status, "show each voice's approval and what a build would publish")
     p.add_argument("--post", metavar="SLUG", help="only this post")

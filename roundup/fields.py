@@ -15,6 +15,15 @@ ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SAFE_SCHEMES = ("http", "https", "mailto")
 
 
+_UNSAFE_IN_URL = re.compile(r'["<>\\^`{|}]')
+
+
+def normalise_url(value: str) -> str:
+    """Percent-encode the ASCII characters a URL may not contain (`"`, `<`, `>`, backslash, ...), as a
+    browser does when it follows the link; everything else, non-ASCII included, stays as written."""
+    return _UNSAFE_IN_URL.sub(lambda m: f"%{ord(m.group()):02X}", value)
+
+
 def check_url(value: str, schemes: tuple[str, ...] = SAFE_SCHEMES) -> str | None:
     """Why `value` is not an acceptable absolute URL, or None when it is."""
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
@@ -80,7 +89,7 @@ class Fields:
         if reason:
             self.error(key, reason)
             return None
-        return value
+        return normalise_url(value)
 
     def date(self, key: str, required: bool = False) -> dt.date | None:
         value = self.data.get(key)

@@ -55,3 +55,18 @@ def locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+STATE_DIR = ".roundup"
+"""Inside the site, ignored by version control: the token secret and the caches live here."""
+
+
+def state_dir(site_root: Path, *parts: str) -> Path:
+    """The site's local-state folder (or a folder inside it), made on first use with its own .gitignore."""
+    folder = site_root / STATE_DIR
+    if not (folder / ".gitignore").exists():
+        folder.mkdir(exist_ok=True)
+        atomic_write(folder / ".gitignore", b"# roundup's local state: never commit it\n*\n")
+    target = folder.joinpath(*parts)
+    target.mkdir(parents=True, exist_ok=True)
+    return target

@@ -24,11 +24,16 @@ def _engine(min_heading: int) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.validateLink = safe_link
 
-    def shift_headings(state) -> None:  # a core rule: keep the page's outline intact
+    def shift_headings(state) -> None:
+        """A core rule keeping the page's outline intact: `#` becomes <h{min_heading}>, and no heading
+        goes more than one level deeper than the one before it (so `#` then `###` gives h3 then h4)."""
+        previous = min_heading - 1
         for token in state.tokens:
-            if token.type in ("heading_open", "heading_close"):
-                level = min(6, int(token.tag[1]) + min_heading - 1)
-                token.tag = f"h{level}"
+            if token.type == "heading_open":
+                previous = min(6, int(token.tag[1]) + min_heading - 1, previous + 1)
+                token.tag = f"h{previous}"
+            elif token.type == "heading_close":
+                token.tag = f"h{previous}"
 
     md.core.ruler.push("shift_headings", shift_headings)
     return md

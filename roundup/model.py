@@ -67,6 +67,8 @@ class Avatar:
     """Absolute path of the local file, or None for a remote URL."""
     sha256: str
     """Digest of the file's bytes (local) or of the URL (remote): part of what is approved."""
+    alpha: bool = False
+    """A local picture with transparency (its fallback rendition is PNG rather than JPEG)."""
 
     @property
     def is_remote(self) -> bool:

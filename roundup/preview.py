@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import mimetypes
 from dataclasses import dataclass
 from urllib.parse import quote as urlquote
 
 from markupsafe import Markup
 
-from roundup import tokens
+from roundup import avatars, tokens
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError
 from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.model import Contributor, Site
 from roundup.render import environment, render_template, static_files
-from roundup.views import Views, as_preview, avatar_output_path, display_date
+from roundup.views import Views, as_preview, display_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +70,9 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     views = Views(site, (status,), drafts=True)
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False,
-        "canonical": views.posts[0].abs_url, "post": as_preview(views.posts[0], contributor.id),
-        "preview": info, "inline_css": _inline_css(site), "inline_assets": _inline_avatars(site, status),
+        "canonical": views.posts[0].abs_url, "preview": info, "inline_css": _inline_css(site),
+        "post": as_preview(views.posts[0], contributor.id, _inline_avatars(site, status)),
+        "share": None,  # a private file: no sharing card, no JSON-LD pointing at remote pictures
     }
     html = render_template(environment(config), config.root, "preview.html", context,
                            f"{config.previews.name}/{contributor.id}/{post.slug}.html")
@@ -102,13 +101,6 @@ def _inline_css(site: Site) -> Markup:
 
 
 def _inline_avatars(site: Site, status: PostStatus) -> dict[str, str]:
-    """Avatar output path → data: URI for every local avatar in the post."""
-    inline = {}
-    for quote in status.post.quotes:
-        person = site.contributors[quote.contributor_id]
-        target = avatar_output_path(person)
-        if target and person.profile.avatar and person.profile.avatar.path:
-            path = person.profile.avatar.path
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            inline[target] = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
-    return inline
+    """Contributor id → their picture as a data: URI, for every voice in the post."""
+    return {q.contributor_id: avatars.data_uri(site.config.root, site.contributors[q.contributor_id])
+            for q in status.post.quotes}

@@ -10,12 +10,13 @@ from urllib.parse import urlsplit
 import jinja2
 from jinja2 import pass_context
 
-from roundup import __version__
+from roundup import __version__, avatars, meta
 from roundup.errors import Problem, RoundupError
 from roundup.gate import PostStatus
 from roundup.load import rel
 from roundup.model import Site, SiteConfig
-from roundup.views import Views, avatar_output_path
+from roundup.progress import SILENT, Progress
+from roundup.views import Views
 from roundup.write import Output
 
 _ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
@@ -78,29 +79,32 @@ def _url(context, value: str | None) -> str:
         return ""
     if value == "":
         return context["root"] or "./"
-    inline = context.get("inline_assets")
-    if inline and value in inline:  # a self-contained preview: images travel inside the file
-        return inline[value]
     return value if _ABSOLUTE.match(value) else context["root"] + value
 
 
-def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool) -> Output:
+def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet."""
     env = environment(site.config)
     compile_templates(env, site.config.root)
     views = Views(site, statuses, drafts)
     out = Output()
     page = _Pages(env, site, views, out, drafts)
-    page("index.html", "index.html", posts=views.posts)
-    for post in views.posts:
-        page(f"posts/{post.slug}/index.html", "post.html", post=post)
+    sv, base = views.site_view, site.config.base_url
+    page("index.html", "index.html", posts=views.posts, share=meta.for_site(
+        sv, base, sv.title, f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
+    for done, post in enumerate(views.posts, 1):
+        page(f"posts/{post.slug}/index.html", "post.html", post=post, share=meta.for_post(sv, post))
+        progress("rendering posts", done, len(views.posts))
     contributors = views.contributors()
-    page("contributors/index.html", "contributors.html", contributors=contributors)
+    page("contributors/index.html", "contributors.html", contributors=contributors, share=meta.for_site(
+        sv, f"{base}contributors/", f"Contributors · {sv.title}", f"Everyone whose voice appears on {sv.title}."))
     for person in contributors:
-        page(f"contributors/{person.id}/index.html", "contributor.html", contributor=person)
+        page(f"contributors/{person.id}/index.html", "contributor.html", contributor=person,
+             share=meta.for_contributor(sv, person))
     tags = views.tags()
     for tag in tags:
-        page(f"tags/{tag.slug}/index.html", "tag.html", tag=tag)
+        page(f"tags/{tag.slug}/index.html", "tag.html", tag=tag, share=meta.for_site(
+            sv, base + tag.path, f"Tagged “{tag.name}” · {sv.title}", f"Roundups on {sv.title} tagged “{tag.name}”."))
     page("404.html", "404.html", root=urlsplit(site.config.base_url).path)
     published = tuple(p for p in views.posts if not p.withheld)
     page("feed.xml", "feed.xml", posts=published[:FEED_LIMIT],
@@ -120,7 +124,7 @@ class _Pages:
         root = "../" * path.count("/")
         canonical = self.site.config.base_url + path.removesuffix("index.html")
         context = {"site": self.views.site_view, "root": root, "drafts": self.drafts,
-                   "canonical": canonical, **context}
+                   "canonical": canonical, "share": None, **context}
         html = render_template(self.env, self.site.config.root, template, context, path)
         self.out.add(path, html.encode("utf-8"), origin=template)
 
@@ -175,7 +179,9 @@ def _copy_files(site: Site, views: Views, out: Output, contributors) -> None:
         out.copy(target, source, origin=rel(site.config.root, source))
     for person in contributors:
         contributor = site.contributors[person.id]
-        target = avatar_output_path(contributor)
-        if target and contributor.profile.avatar and contributor.profile.avatar.path:
-            out.copy(target, contributor.profile.avatar.path, origin=contributor.source)
+        for target, made in avatars.files(site.config.root, contributor):
+            if isinstance(made, bytes):
+                out.add(target, made, origin=contributor.source)
+            else:
+                out.copy(target, made, origin=contributor.source)
 

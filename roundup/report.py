@@ -33,18 +33,18 @@ def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     return [indent + "  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
-def build_summary(report: BuildReport) -> list[str]:
+def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
+    """Each withheld post and why, then one line: published, withheld, files written, time.
+    Quiet keeps only the withheld posts: a page the user expects may be missing."""
     published = report.by(Inclusion.PUBLISHED)
     withheld = report.by(Inclusion.WITHHELD, Inclusion.DRAFT)
+    lines = [line for status in withheld for line in withheld_lines(status, report.drafts)]
+    if quiet:
+        return lines
     output = report.site.config.output.name
     drafts = " (with drafts: not for deploying)" if report.drafts else ""
-    lines = [f"Built {output}/ in {report.seconds:.2f} s{drafts}: {_posts(len(published))} published, "
-             f"{len(withheld)} withheld, {report.pages} files."]
-    for status in published:
-        lines.append(f"  published  {status.post.slug}")
-    for status in withheld:
-        lines.extend(withheld_lines(status, report.drafts))
-    return lines
+    return lines + [f"Built {output}/ in {report.seconds:.2f} s{drafts}: {_posts(len(published))} published, "
+                    f"{len(withheld)} withheld, {report.pages} files written."]
 
 
 def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:

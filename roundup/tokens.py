@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundup.errors import RoundupError
-from roundup.fsutil import atomic_write
+from roundup.fsutil import atomic_write, state_dir
 from roundup.model import Post
 
 PREFIX = "ru1"
 DEFAULT_LIFETIME = dt.timedelta(days=30)
-STATE_DIR = ".roundup"
-"""Inside the site, ignored by version control: the secret (and later caches) live here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +35,8 @@ def secret_for(site_root: Path) -> bytes:
     env = os.environ.get("ROUNDUP_SECRET")
     if env:
         return env.encode()
-    folder = site_root / STATE_DIR
-    path = folder / "secret"
+    path = state_dir(site_root) / "secret"
     if not path.exists():
-        folder.mkdir(exist_ok=True)
-        atomic_write(folder / ".gitignore", b"# roundup's local state: never commit it\n*\n")
         atomic_write(path, secrets.token_hex(32).encode(), mode=0o600)
     return path.read_bytes().strip()
 

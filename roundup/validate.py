@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from roundup.avatars import inspect
 from roundup.errors import Problem, Problems, RoundupError
-from roundup.fields import ID_RE, Fields, check_url
+from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, rel
 from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
@@ -165,7 +166,7 @@ def _links(f: Fields) -> tuple[Link, ...]:
         if reason:
             f.problems.add(f.path, line, f"link {label!r} {reason}")
             continue
-        result.append(Link(label.strip(), href.strip()))
+        result.append(Link(label.strip(), normalise_url(href.strip())))
     return tuple(result)
 
 
@@ -178,6 +179,7 @@ def _avatar(root: Path, f: Fields) -> Avatar | None:
         if reason:
             f.error("avatar", reason)
             return None
+        value = normalise_url(value)
         return Avatar(value, None, hashlib.sha256(value.encode()).hexdigest())
     folder = (root / "contributors").resolve()
     path = (folder / value).resolve()
@@ -190,4 +192,8 @@ def _avatar(root: Path, f: Fields) -> Avatar | None:
     if not path.is_file():
         f.error("avatar", f"names contributors/{value}, which does not exist")
         return None
-    return Avatar(value, path, hashlib.sha256(path.read_bytes()).hexdigest())
+    alpha, reason = inspect(path)
+    if reason:
+        f.error("avatar", f"contributors/{value} {reason}")
+        return None
+    return Avatar(value, path, hashlib.sha256(path.read_bytes()).hexdigest(), bool(alpha))

@@ -8,6 +8,7 @@ from urllib.parse import quote as urlquote
 
 from markupsafe import Markup
 
+from roundup.avatars import Rendition, initials, picture
 from roundup.fields import slugify
 from roundup.gate import Inclusion, PostStatus
 from roundup.markdown import render
@@ -34,8 +35,16 @@ class LinkView:
 @dataclass(frozen=True, slots=True)
 class AvatarView:
     src: str
-    """Site-relative output path, or an absolute https URL."""
+    """Site-relative output path, an absolute https URL, or (in a preview) a data: URI."""
     alt: str
+    """Names the person: "Photo of …", or "Initials of …" for a generated placeholder."""
+    webp: tuple[Rendition, ...] = ()
+    """WebP candidates for a `srcset` (empty for remote photos, placeholders and previews)."""
+    fallback: tuple[Rendition, ...] = ()
+    """JPEG or PNG candidates for a `srcset`, same sizes as `webp`."""
+    share_url: str | None = None
+    """Absolute URL of a raster picture for sharing cards and JSON-LD; None for placeholders."""
+    placeholder: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +67,7 @@ class VoiceView:
     handle: str | None
     url: str | None
     links: tuple[LinkView, ...]
-    avatar: AvatarView | None
+    avatar: AvatarView
     initials: str
     bio_html: Markup
     prompt: str | None
@@ -105,7 +114,7 @@ class ContributorView:
     handle: str | None
     url: str | None
     links: tuple[LinkView, ...]
-    avatar: AvatarView | None
+    avatar: AvatarView
     initials: str
     bio_html: Markup
     path: str
@@ -125,20 +134,6 @@ def display_date(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def initials(name: str) -> str:
-    """Up to two initials, of any script."""
-    letters = [word[0] for word in name.replace("-", " ").split() if word[0].isalnum()]
-    return "".join(letters[:1] + letters[1:][-1:]).upper() or "?"
-
-
-def avatar_output_path(contributor: Contributor) -> str | None:
-    """Where a local avatar is copied in the output (content-addressed, so caches stay fresh)."""
-    avatar = contributor.profile.avatar
-    if avatar is None or avatar.path is None:
-        return None
-    return f"avatars/{contributor.id}-{avatar.sha256[:10]}{avatar.path.suffix.lower()}"
-
-
 class Views:
     """Builds view objects for one build, rendering each piece of Markdown once."""
 
@@ -149,7 +144,7 @@ class Views:
         self.statuses = tuple(s for s in statuses if s.inclusion in shown)
         self.site_view = SiteView(site.config.title, self.base, site.config.language,
                                   site.config.editor.name)
-        self._bios: dict[str, Markup] = {}
+        self._avatars: dict[str, AvatarView] = {}
         self.posts = tuple(self.post(s) for s in self.statuses)
 
     def post(self, status: PostStatus) -> PostView:
@@ -175,22 +170,24 @@ class Views:
         return VoiceView(
             id=person.id, anchor=f"voice-{person.id}", name=p.name, handle=p.handle, url=p.url,
             links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
-            initials=initials(p.name), bio_html=self.bio(person), prompt=quote.prompt,
-            body_html=render(quote.body, 4), contributor_path=f"contributors/{person.id}/",
+            initials=initials(p.name), bio_html=render(p.bio, 3), prompt=quote.prompt,
+            body_html=render(quote.body, 3), contributor_path=f"contributors/{person.id}/",
             share_url=f"{self.base}posts/{post.slug}/#voice-{person.id}",
         )
 
-    def avatar(self, person: Contributor) -> AvatarView | None:
-        avatar = person.profile.avatar
-        if avatar is None:
-            return None
-        src = avatar.source if avatar.is_remote else avatar_output_path(person)
-        return AvatarView(src or "", f"Photo of {person.profile.name}")
+    def avatar(self, person: Contributor) -> AvatarView:
+        """The photo's renditions, the remote photo, or a placeholder with the initials."""
+        if person.id not in self._avatars:
+            shown = picture(person)
+            name = person.profile.name
+            share = shown.share and (shown.share if "://" in shown.share else self.base + shown.share)
+            self._avatars[person.id] = AvatarView(
+                shown.src, f"Initials of {name}" if shown.placeholder else f"Photo of {name}",
+                webp=tuple(r for r in shown.renditions if r.format == "webp"),
+                fallback=tuple(r for r in shown.renditions if r.format != "webp"),
+                share_url=share, placeholder=shown.placeholder)
+        return self._avatars[person.id]
 
-    def bio(self, person: Contributor) -> Markup:
-        if person.id not in self._bios:
-            self._bios[person.id] = render(person.profile.bio, 4)
-        return self._bios[person.id]
 
     def contributors(self) -> tuple[ContributorView, ...]:
         """Everyone who appears in a shown post, sorted by name, with their appearances."""
@@ -208,7 +205,7 @@ class Views:
         return ContributorView(
             id=person.id, name=p.name, handle=p.handle, url=p.url,
             links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
-            initials=initials(p.name), bio_html=self.bio(person), path=f"contributors/{person.id}/",
+            initials=initials(p.name), bio_html=render(p.bio, 2), path=f"contributors/{person.id}/",
             abs_url=f"{self.base}contributors/{person.id}/", appearances=appearances,
         )
 
@@ -221,11 +218,11 @@ class Views:
                      for path, (name, posts) in sorted(by_slug.items()))
 
 
-def as_preview(view: PostView, contributor_id: str) -> PostView:
-    """The post as it will appear once published, one voice highlighted; remote photos (which the
-    self-contained file cannot carry, and whose fetch would tell their host it was opened) become initials."""
+def as_preview(view: PostView, contributor_id: str, inline: dict[str, str]) -> PostView:
+    """The post as it will appear once published, one voice highlighted, each picture inlined as the
+    data: URI in `inline` (by contributor id) so the file is self-contained and fetches nothing."""
     voices = tuple(replace(v, highlighted=v.id == contributor_id,
-                           avatar=None if v.avatar and "://" in v.avatar.src else v.avatar)
+                           avatar=replace(v.avatar, src=inline[v.id], webp=(), fallback=()))
                    for v in view.voices)
     return replace(view, voices=voices, withheld=False, pending=())
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import fsync_dir, locked
+from roundup.progress import SILENT, Progress
 
 MARKER = ".roundup-build"
 """A file in every output folder, so roundup never replaces a folder it did not make."""
@@ -44,7 +45,7 @@ class Output:
     def __len__(self) -> int:
         return len(self.files)
 
-    def commit(self, folder: Path) -> None:
+    def commit(self, folder: Path, progress: Progress = SILENT) -> None:
         """Write everything into a new folder beside `folder`, then swap it in atomically."""
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -52,14 +53,15 @@ class Output:
             _clean_leftovers(folder)
             staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
             try:
-                self._write_all(staging)
+                self._write_all(staging, progress)
                 _swap(staging, folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
-    def _write_all(self, staging: Path) -> None:
+    def _write_all(self, staging: Path, progress: Progress) -> None:
         made: set[Path] = set()
-        for path, item in self.files.items():
+        for done, (path, item) in enumerate(self.files.items(), 1):
+            progress("writing files", done, len(self.files))
             target = staging / path
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
@@ -36,10 +37,14 @@ def no_leftovers(site: Site) -> None:
 def test_summary_names_withheld_posts_pending_contributors_and_reasons(mixed: Site):
     result = mixed.build()
     out = result.stdout
-    assert "alpha" in out and "beta" in out
     beta_lines = out[out.index("beta"):]
     assert "lee" in beta_lines and "never previewed" in beta_lines
     assert "sam" not in beta_lines
+    # one summary line at the end: published, withheld, files written, time
+    last = out.splitlines()[-1]
+    assert re.fullmatch(r"Built _site/ in \d+\.\d\d s: 1 post published, 1 withheld, \d+ files written\.", last), out
+    quiet = mixed.build("--quiet").stdout
+    assert "Built" not in quiet and "lee" in quiet and "never previewed" in quiet
     mixed.ok("decline", "zoe", "beta", "--reason", "wrong photo")
     out = mixed.build().stdout
     assert "declined" in out and "wrong photo" in out
@@ -180,23 +185,28 @@ def test_base_url_without_slash_and_404_links_are_site_absolute(mixed: Site):
     assert local and all(v.startswith("/sub/dir/") for v in local), local
 
 
-def test_output_has_404_stylesheet_and_copied_avatar(mixed: Site):
+def test_output_has_404_stylesheet_and_every_avatar_it_points_at(mixed: Site):
     mixed.build()
     assert (mixed.out / "404.html").is_file()
     assert (mixed.out / "static/style.css").is_file()
     assert (mixed.out / "static/style.css").read_bytes() == \
         (Path(__file__).resolve().parents[1] / "themes/default/static/style.css").read_bytes()
-    avatars = [data for rel, data in mixed.output_files().items() if rel.startswith("avatars/")]
-    assert avatars == [PNG]
-    # the post page's <img> points at the copied file
+    # every picture on the post page (src and each srcset candidate) is a file of the build
     page_dir = mixed.out / "posts/alpha"
-    srcs = [dict(attrs).get("src") for tag, attrs in parse_html(mixed.page("posts/alpha/index.html")).tags
-            if tag == "img"]
-    local = [s for s in srcs if s and not s.startswith(("http:", "https:"))]
-    assert local, srcs
-    for src in local:
-        target = (page_dir / unquote(src)).resolve()
-        assert target.is_file() and target.read_bytes() == PNG, src
+    refs = []
+    for tag, attrs in parse_html(mixed.page("posts/alpha/index.html")).tags:
+        a = dict(attrs)
+        if tag == "img":
+            refs.append(a["src"])
+        refs += [c.split()[0] for c in (a.get("srcset") or "").split(",") if c.strip()]
+    local = [r for r in refs if not r.startswith(("http:", "https:"))]
+    assert any("zoe-" in r and r.endswith(".webp") for r in local), refs
+    for ref in local:
+        assert (page_dir / unquote(ref)).resolve().is_file(), ref
+    zoe = sorted(re.sub(r"-[0-9a-f]{10}-", "-HASH-", rel) for rel in mixed.output_files()
+                 if rel.startswith("avatars/zoe-"))
+    # the test PNG has an alpha channel, so its fallback is PNG rather than JPEG
+    assert zoe == sorted(f"avatars/zoe-HASH-{size}.{ext}" for size in (96, 160, 240) for ext in ("png", "webp"))
 
 
 def test_internal_links_on_every_page_resolve_to_built_files(mixed: Site):

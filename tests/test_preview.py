@@ -3,6 +3,7 @@ where that contributor's answer is missing, stale or declined — and nothing fo
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email
 import email.policy
@@ -257,4 +258,6 @@ def test_remote_avatar_is_not_fetched_by_the_preview_but_shown_as_initials(site:
     site.ok("preview", "zoe")
     html = site.read("_previews/zoe/alpha.html")
     assert "avatars.example.net" not in html
-    assert ">ZQ<" in voice_section(html, "zoe").replace(" ", "").replace("\n", "")
+    src = re.search(r'<img class="avatar[^"]*" src="([^"]+)"[^>]*alt="Initials of Zoe Quill"', voice_section(html, "zoe"))
+    assert src and src[1].startswith("data:image/svg+xml;base64,")
+    assert b">ZQ</text>" in base64.b64decode(src[1].split(",", 1)[1])

@@ -69,12 +69,20 @@ def inspect(path: Path) -> tuple[bool | None, str | None]:
                 if im.format not in FORMATS:
                     return None, f"is a {im.format} image; use JPEG, PNG, GIF, WebP or AVIF"
                 if im.width * im.height > MAX_PIXELS:
-                    return None, (f"is {im.width}×{im.height} pixels; make it smaller than "
-                                  f"{MAX_PIXELS // 1_000_000} megapixels (a few hundred pixels square is plenty)")
+                    return None, _too_large(f"{im.width}×{im.height} pixels")
                 alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
                 return alpha, None
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError) as exc:
-        return None, f"is not an image roundup can read ({exc.__class__.__name__}: {str(exc)[:80]})"
+    except UnidentifiedImageError:
+        return None, "is not an image roundup can read (JPEG, PNG, GIF, WebP or AVIF)"
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None, _too_large("far too many pixels")
+    except (OSError, SyntaxError, ValueError) as exc:
+        return None, f"is not an image roundup can read ({str(exc).replace(str(path), 'the file')[:80]})"
+
+
+def _too_large(size: str) -> str:
+    return (f"is {size}; make it smaller than {MAX_PIXELS // 1_000_000} megapixels "
+            "(a few hundred pixels square is plenty)")
 
 
 def picture(person: Contributor) -> Picture:
@@ -105,16 +113,17 @@ def files(site_root: Path, person: Contributor) -> list[tuple[str, Path | bytes]
     return [(r.path, made[r]) for r in shown.renditions]
 
 
-def data_uri(site_root: Path, person: Contributor) -> str:
-    """The default image as a data: URI, for self-contained previews (remote photos become initials)."""
+def data_uri(site_root: Path, person: Contributor) -> tuple[str, bool]:
+    """The default image as a data: URI for self-contained previews, and whether it is the initials
+    placeholder (as it is for a remote photo, which the file must not fetch)."""
     avatar = person.profile.avatar
     if avatar is None or avatar.is_remote:
-        return "data:image/svg+xml;base64," + base64.b64encode(placeholder_svg(person)).decode()
+        return "data:image/svg+xml;base64," + base64.b64encode(placeholder_svg(person)).decode(), True
     shown = picture(person)
     rendition = next(r for r in shown.renditions if r.path == shown.src)
     data = _cached(site_root, person, avatar, (rendition,))[rendition]
     raw = data if isinstance(data, bytes) else data.read_bytes()
-    return f"data:image/{rendition.format};base64,{base64.b64encode(raw).decode()}"
+    return f"data:image/{rendition.format};base64,{base64.b64encode(raw).decode()}", False
 
 
 def placeholder_svg(person: Contributor) -> bytes:

@@ -31,9 +31,9 @@ class BuildReport:
 
 def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT) -> tuple[Site, tuple[PostStatus, ...], Output]:
     """Everything a build would write, validated and rendered in memory."""
-    site = load_site(root)
+    site = load_site(root, progress)
     problems = Problems()
-    statuses = assess_site(site, problems)
+    statuses = assess_site(site, problems, progress)
     problems.raise_if_any()
     return site, statuses, render_site(site, statuses, drafts, progress)
 

@@ -9,6 +9,7 @@ from roundup.approvals import Record, read_records
 from roundup.digest import changed_parts, snapshot, voice_digest
 from roundup.errors import Problems
 from roundup.model import Post, Site
+from roundup.progress import SILENT, Progress
 
 
 class VoiceState(enum.Enum):
@@ -63,9 +64,13 @@ class PostStatus:
         return tuple(reasons)
 
 
-def assess_site(site: Site, problems: Problems) -> tuple[PostStatus, ...]:
+def assess_site(site: Site, problems: Problems, progress: Progress = SILENT) -> tuple[PostStatus, ...]:
     """The status of every post; malformed approvals files are reported to `problems`."""
-    return tuple(assess(site, post, read_records(site.config.root, post, problems)) for post in site.posts)
+    statuses = []
+    for done, post in enumerate(site.posts, 1):
+        statuses.append(assess(site, post, read_records(site.config.root, post, problems)))
+        progress("checking approvals", done, len(site.posts))
+    return tuple(statuses)
 
 
 def assess_post(site: Site, post: Post) -> PostStatus:

@@ -9,19 +9,23 @@ from roundup.errors import Problem, Problems
 from roundup.fields import ID_RE, Fields, slugify
 from roundup.load import Document, LineDict, load_markdown_file, rel
 from roundup.model import STATUSES, Contributor, Post, Quote
+from roundup.progress import SILENT, Progress
 
 POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline")
 QUOTE_FIELDS = ("prompt", "note")
 VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTILINE)
 
 
-def load_posts(root: Path, contributors: dict[str, Contributor], problems: Problems) -> tuple[Post, ...]:
+def load_posts(root: Path, contributors: dict[str, Contributor], problems: Problems,
+               progress: Progress = SILENT) -> tuple[Post, ...]:
     """Every posts/<slug>/, newest first."""
     folder = root / "posts"
     posts = []
     if not folder.is_dir():
         return ()
-    for path in sorted(folder.iterdir()):
+    entries = sorted(folder.iterdir())
+    for done, path in enumerate(entries, 1):
+        progress("reading posts", done, len(entries))
         if path.name.startswith(".") or not path.is_dir():
             continue
         name = rel(root, path)

@@ -15,7 +15,7 @@ from roundup.errors import Problem, RoundupError
 from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.model import Contributor, Site
 from roundup.render import environment, render_template, static_files
-from roundup.views import Views, as_preview, display_date
+from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,11 @@ def _inline_css(site: Site) -> Markup:
     return Markup(css.replace("</", "<\\/"))
 
 
-def _inline_avatars(site: Site, status: PostStatus) -> dict[str, str]:
-    """Contributor id → their picture as a data: URI, for every voice in the post."""
-    return {q.contributor_id: avatars.data_uri(site.config.root, site.contributors[q.contributor_id])
-            for q in status.post.quotes}
+def _inline_avatars(site: Site, status: PostStatus) -> dict[str, AvatarView]:
+    """Contributor id → their picture as a data: URI (a remote photo becomes initials), for every voice."""
+    inline = {}
+    for quote in status.post.quotes:
+        person = site.contributors[quote.contributor_id]
+        uri, placeholder = avatars.data_uri(site.config.root, person)
+        inline[person.id] = AvatarView(uri, avatar_alt(person.profile.name, placeholder), placeholder=placeholder)
+    return inline

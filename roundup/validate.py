@@ -11,6 +11,7 @@ from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, rel
 from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
+from roundup.progress import SILENT, Progress
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
@@ -19,13 +20,13 @@ AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 RESERVED = ("contributors", "posts", "themes")
 
 
-def load_site(root: Path) -> Site:
+def load_site(root: Path, progress: Progress = SILENT) -> Site:
     """Read and validate the whole site under `root`; raise RoundupError listing every problem."""
     root = root.resolve()
     problems = Problems()
     config = load_config(root, problems)
     contributors = load_contributors(root, problems)
-    posts = load_posts(root, contributors, problems)
+    posts = load_posts(root, contributors, problems, progress)
     problems.raise_if_any()
     assert config is not None
     return Site(config, contributors, posts)

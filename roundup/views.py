@@ -182,7 +182,7 @@ class Views:
             name = person.profile.name
             share = shown.share and (shown.share if "://" in shown.share else self.base + shown.share)
             self._avatars[person.id] = AvatarView(
-                shown.src, f"Initials of {name}" if shown.placeholder else f"Photo of {name}",
+                shown.src, avatar_alt(name, shown.placeholder),
                 webp=tuple(r for r in shown.renditions if r.format == "webp"),
                 fallback=tuple(r for r in shown.renditions if r.format != "webp"),
                 share_url=share, placeholder=shown.placeholder)
@@ -218,12 +218,14 @@ class Views:
                      for path, (name, posts) in sorted(by_slug.items()))
 
 
-def as_preview(view: PostView, contributor_id: str, inline: dict[str, str]) -> PostView:
-    """The post as it will appear once published, one voice highlighted, each picture inlined as the
-    data: URI in `inline` (by contributor id) so the file is self-contained and fetches nothing."""
-    voices = tuple(replace(v, highlighted=v.id == contributor_id,
-                           avatar=replace(v.avatar, src=inline[v.id], webp=(), fallback=()))
-                   for v in view.voices)
+def avatar_alt(name: str, placeholder: bool) -> str:
+    return f"Initials of {name}" if placeholder else f"Photo of {name}"
+
+
+def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView]) -> PostView:
+    """The post as it will appear once published, one voice highlighted, each picture replaced by its
+    inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing."""
+    voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id]) for v in view.voices)
     return replace(view, voices=voices, withheld=False, pending=())
 
 

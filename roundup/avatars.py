@@ -158,7 +158,7 @@ def _cached(site_root: Path, person: Contributor, avatar: Avatar,
         return dict(paths)  # type: ignore[arg-type]
     try:
         made = _render(avatar.path, missing)
-    except Exception as exc:  # a file that passed the header check but does not decode
+    except (OSError, SyntaxError, ValueError) as exc:  # passed the header check, but does not decode
         raise RoundupError([Problem(person.source, None, f"avatar: contributors/{avatar.source} could not be "
                                                          f"resized ({exc.__class__.__name__}: {str(exc)[:80]})")])
     result: dict[Rendition, Path | bytes] = {}

@@ -45,6 +45,7 @@ class AvatarView:
     share_url: str | None = None
     """Absolute URL of a raster picture for sharing cards and JSON-LD; None for placeholders."""
     placeholder: bool = False
+    """True for the generated picture of someone's initials."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ SHARE_SIZE = 240
 MAX_PIXELS = 40_000_000
 """Larger pictures are refused: decoding one would take seconds and hundreds of MB."""
 FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "AVIF"}
-PIPELINE = "1"
+PIPELINE = "2"
 """Part of every cache key: changing how renditions are made must redo them."""
 TONES = (("#fde2cf", "#7a2e0b"), ("#d9ecf7", "#134a6b"), ("#e0f0d9", "#2d5a1b"),
          ("#efe0f5", "#5b2a72"), ("#fbefc2", "#634400"), ("#dcefeb", "#1c5a50"))
@@ -177,11 +177,14 @@ def _render(source: Path | None, wanted: list[Rendition]) -> dict[Rendition, byt
     assert source is not None
     out: dict[Rendition, bytes] = {}
     with Image.open(source) as im:
-        im.draft("RGB", (max(SIZES) * 2, max(SIZES) * 2))  # JPEG: decode at a reduced scale, much faster
+        im.draft("RGB", (max(SIZES), max(SIZES)))  # JPEG: decode at the smallest scale still big enough
         im = ImageOps.exif_transpose(im)
         alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
         im = im.convert("RGBA" if alpha else "RGB")
-        squares = {size: ImageOps.fit(im, (size, size), Image.Resampling.LANCZOS) for size in {r.size for r in wanted}}
+        side = min(im.size)
+        box = ((im.width - side) / 2, (im.height - side) / 2, (im.width + side) / 2, (im.height + side) / 2)
+        squares = {size: im.resize((size, size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+                   for size in {r.size for r in wanted}}
     for rendition in wanted:
         buffer = io.BytesIO()
         square = squares[rendition.size]

@@ -13,7 +13,7 @@ import yaml
 from roundup.digest import digest_of, snapshot
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import Fields
-from roundup.fsutil import atomic_write, locked
+from roundup.fsutil import atomic_write, locked, remove_temporaries
 from roundup.load import LineDict, load_yaml_file
 from roundup.model import Post, Site
 
@@ -143,6 +143,7 @@ def _update(site_root: Path, post: Post, contributor_id: str,
             raw = _plain(doc.meta)
         old = raw.get(contributor_id)
         raw[contributor_id] = change(old if isinstance(old, dict) else {})
+        remove_temporaries(path)  # a write killed earlier left its temporary file
         atomic_write(path, dump(raw).encode("utf-8"))
 
 

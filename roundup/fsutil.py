@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
 import tempfile
@@ -27,14 +28,42 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     fsync_dir(path.parent)
 
 
+def remove_temporaries(path: Path) -> None:
+    """Delete what `atomic_write` left beside `path` when it was killed mid-write (call it under the lock
+    every writer of `path` takes, so no write in progress is touched)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+
+
+def usual_mode(directory: bool = False) -> int:
+    """The permissions a new file (or folder) gets from the umask, rather than mkstemp's private 0600/0700."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 def _mode_for(path: Path) -> int:
     """The file's current permissions, or the usual ones for a new file (not mkstemp's 0600)."""
     try:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return usual_mode()
+
+
+def sync_filesystem(folder: Path) -> None:
+    """Flush every written file on `folder`'s filesystem to disk (Linux syncfs: one call for thousands of
+    files, where an fsync each would take seconds); elsewhere, sync everything."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syncfs(fd) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    finally:
+        os.close(fd)
+    os.sync()
 
 
 def fsync_dir(folder: Path) -> None:

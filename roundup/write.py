@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundup.errors import Problem, RoundupError
-from roundup.fsutil import fsync_dir, locked
+from roundup.fsutil import fsync_dir, locked, sync_filesystem, usual_mode
 from roundup.progress import SILENT, Progress
 
 MARKER = ".roundup-build"
@@ -53,7 +53,9 @@ class Output:
             _clean_leftovers(folder)
             staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
             try:
+                os.chmod(staging, usual_mode(directory=True))  # mkdtemp's 0700 would hide the site from a web server
                 self._write_all(staging, progress)
+                sync_filesystem(staging)  # the new files are on disk before the swap makes them the site
                 _swap(staging, folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
@@ -222,6 +224,14 @@ def test_internal_links_on_every_page_resolve_to_built_files(mixed: Site):
                 if target.is_dir():
                     target = target / "index.html"
                 assert target.is_file(), f"{html.relative_to(mixed.out)} links to missing {value}"
+
+
+def test_the_built_site_has_the_usual_permissions_for_a_web_server(mixed: Site):
+    mixed.build()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(mixed.out.stat().st_mode) == 0o777 & ~umask  # not the staging folder's private 0700
+    assert stat.S_IMODE((mixed.out / "index.html").stat().st_mode) == 0o666 & ~umask
 
 
 def test_build_writes_nothing_into_the_sources(mixed: Site):

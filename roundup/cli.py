@@ -11,6 +11,7 @@ from roundup import __version__, consent, scaffold
 from roundup.approvals import record
 from roundup.build import build, prepare
 from roundup.errors import Problems, RoundupError, UsageError
+from roundup.fields import ID_RE
 from roundup.gate import Inclusion, assess_post, assess_site
 from roundup.progress import Progress
 from roundup.report import build_summary, status_report
@@ -116,6 +117,20 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+ID_ARGUMENTS = {"contributor": "contributor id", "slug": "post slug", "post": "post slug"}
+
+
+def require_ids(args: argparse.Namespace) -> None:
+    """Ids and slugs on the command line become file names: refuse any other text (`..`, `/`) before reading."""
+    problems = Problems()
+    for key, what in ID_ARGUMENTS.items():
+        value = getattr(args, key, None)
+        if value is not None and not ID_RE.match(value):
+            problems.add("", None, f"{value!r} is not a valid {what}: use lowercase letters, digits and "
+                                   "single hyphens, e.g. zoe or tools-we-keep")
+    problems.raise_if_any()
+
+
 def require_config(root: Path) -> None:
     problems = Problems()
     load_config(root.resolve(), problems)
@@ -180,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed the usage problem
         return int(exc.code or 0)
     try:
+        require_ids(args)
         return args.func(args)
     except RoundupError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)

@@ -30,7 +30,7 @@ class LineDict(dict):
 
 
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
-    """A safe YAML loader whose mappings are LineDicts and which refuses aliases."""
+    """A safe YAML loader whose mappings are LineDicts (aliases are refused before it runs, by `_screen`)."""
 
     first_line = 1
 
@@ -50,8 +50,6 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         return result
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise _AliasFound()
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-02-30
@@ -59,18 +57,47 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
                 None, None, f"{node.value!r} is not valid here ({exc})", node.start_mark) from None
 
 
-class _AliasFound(Exception):
-    """Raised on the first alias; the slower pure-Python pass then finds its line."""
+MAX_DEPTH = 50
+MAX_VALUES = 50_000
+"""Real roundup files nest a few levels and hold hundreds of values. Beyond these limits a file is refused
+before anything is built: libyaml's composer recurses in C (a crash, not an error), its scanner slows with
+every open level, and each value costs time and memory (2 MB of `{}, ` would take 8 s and 450 MB)."""
 
 
-class _AliasLocator(yaml.SafeLoader):
-    """Composes YAML in Python only to report where the first alias is."""
+def _may_hide_a_bomb(text: str) -> bool:
+    """Cheap signs that a text could hold an alias, deep nesting or too many values; most files show none,
+    and skipping the event-by-event screen for them keeps reading a large site fast. A file's depth is at
+    most 1 + twice its deepest indentation + its `[`, `{` and `? ` + the most `- ` on one line: with each
+    below a third of the limit, the file is within it."""
+    return (("&" in text and "*" in text) or len(text) > 2 * MAX_VALUES
+            or text.count("[") + text.count("{") + text.count("? ") >= MAX_DEPTH // 3
+            or _DASHES.search(text) is not None or _DEEP_INDENT.search(text) is not None)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not allowed in roundup files", self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+
+_DASHES = re.compile(r"(?:-[ \t]+){%d,}" % (MAX_DEPTH // 3))
+_DEEP_INDENT = re.compile(r"^[ \t]{%d,}" % (MAX_DEPTH // 3), re.MULTILINE)
+
+
+def _screen(text: str) -> None:
+    """Refuse aliases (a bomb), deep nesting and too many values, at the first event showing one of them."""
+    events = _Loader(text)
+    depth = values = 0
+    try:
+        while events.check_event():
+            event = events.get_event()
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            values += isinstance(event, yaml.NodeEvent)
+            if isinstance(event, yaml.AliasEvent):
+                problem = "YAML aliases (*name) are not allowed in roundup files"
+            elif depth > MAX_DEPTH:
+                problem = f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
+            elif values > MAX_VALUES:
+                problem = f"more than {MAX_VALUES} values in one file; roundup files are short"
+            else:
+                continue
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+    finally:
+        events.dispose()
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
@@ -102,8 +129,9 @@ def read_text(root: Path, path: Path) -> str | Problem:
     """The file's text, or a Problem saying why it cannot be read."""
     name = rel(root, path)
     try:
-        if path.is_symlink() and not _inside(root, path.resolve()):
-            return Problem(name, None, "is a symbolic link to a file outside the site; refusing to read it")
+        if not _inside(root, path.resolve()):
+            link = "a symbolic link" if path.is_symlink() else "in a linked folder"
+            return Problem(name, None, f"is {link} leading outside the site; refusing to read it")
         if path.stat().st_size > MAX_FILE_BYTES:
             return Problem(name, None, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; roundup files are short texts")
         data = path.read_bytes()
@@ -130,11 +158,9 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> LineDict | Problem:
     loader = _LineLoader(text)
     loader.first_line = first_line
     try:
-        try:
-            data = loader.get_single_data()
-        except _AliasFound:
-            yaml.compose(text, Loader=_AliasLocator)
-            raise yaml.YAMLError("YAML aliases (*name) are not allowed in roundup files") from None
+        if _may_hide_a_bomb(text):
+            _screen(text)
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -47,30 +44,29 @@ class Measured(NamedTuple):
     max_rss_mb: float
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# A child forked from this (large) pytest process would report pytest's own resident memory as its peak:
+# Linux counts the memory a process had before it exec'd. So a small launcher forks the real command and
+# reports that grandchild's peak, measured with os.wait4, on its last stderr line.
+LAUNCHER = """
+import os, resource, subprocess, sys
+limit = int(os.environ.pop("LIMITS_ADDRESS_SPACE"))
+child = subprocess.Popen(sys.argv[1:], preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.write(f"\\nPEAK-KB {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 def run_measured(site: Site, *args: Any) -> Measured:
-    """`python -m roundup ARGS` in the site, with its wall time and the child's own peak RSS (os.wait4)."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    """`python -m roundup ARGS` in the site, with its wall time and its own peak RSS."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", LIMITS_ADDRESS_SPACE=str(ADDRESS_SPACE))
     env.pop("ROUNDUP_SECRET", None)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "roundup", *map(str, args)], cwd=site.root,
-                                 stdout=out, stderr=err, env=env, preexec_fn=_limit_memory)
-        killer = threading.Timer(60, child.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            killer.cancel()
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Measured(child.returncode, out.read().decode("utf-8", "replace"),
-                        err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "roundup", *map(str, args)],
+                            cwd=site.root, capture_output=True, env=env, timeout=60)
+    seconds = time.perf_counter() - started
+    stderr, _, peak = result.stderr.decode("utf-8", "replace").rpartition("\nPEAK-KB ")
+    return Measured(result.returncode, result.stdout.decode("utf-8", "replace"), stderr, seconds, int(peak) / 1024)
 
 
 def snapshot(folder: Path) -> dict[str, str]:

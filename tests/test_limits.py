@@ -221,9 +221,11 @@ CASES = {
     "avatars folder symlinked outside": (lambda s: (link_folder_outside(s, "contributors/avatars", {"zoe.png": PNG}),
                                                     s.write(P, PROFILE + "avatar: avatars/zoe.png\n")),
                                          P, 3, ["avatar"]),
-    "voice with ..": (write(M, POST.replace("[zoe]", "[zoe, ../../outside/zoe]")), M, 4, ["../../outside/zoe"]),
-    "voice with /": (write(M, POST.replace("[zoe]", "[zoe, a/b]")), M, 4, ["a/b"]),
-    "voice that is an absolute path": (write(M, POST.replace("[zoe]", "[zoe, /etc/passwd]")), M, 4, ["/etc/passwd"]),
+    "voice with ..": (write(M, POST.replace("[zoe]", "[zoe, ../../outside/zoe]")), M, 4,
+                      ["'../../outside/zoe' is not a valid contributor id"]),
+    "voice with /": (write(M, POST.replace("[zoe]", "[zoe, a/b]")), M, 4, ["'a/b' is not a valid contributor id"]),
+    "voice that is an absolute path": (write(M, POST.replace("[zoe]", "[zoe, /etc/passwd]")), M, 4,
+                                       ["'/etc/passwd' is not a valid contributor id"]),
 }
 
 

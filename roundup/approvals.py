@@ -14,7 +14,8 @@ from roundup.digest import digest_of, snapshot
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import Fields
 from roundup.fsutil import atomic_write, locked, remove_temporaries
-from roundup.load import LineDict, load_yaml_file
+from roundup.load import LineDict, load_approvals_file, load_yaml_file, parse_yaml
+from roundup.yamlfast import Deferred
 from roundup.model import Post, Site
 
 HEADER = ("# The record of consent for this post, written by roundup: keep it under version control.\n"
@@ -34,24 +35,40 @@ class Record:
     via: str
     """How it was recorded: "cli" or "token"."""
     reason: str | None
-    content: dict[str, Any] | None
-    """The copy of what they saw: quote, profile and post snapshots."""
+    content: dict[str, Any] | Deferred | None
+    """The copy of what they saw: quote, profile and post snapshots (read through `approved_copy`)."""
     previewed_at: dt.datetime | None = None
     """When a preview was last written for them."""
     previewed_digest: str | None = None
     """The digest of the voice in that preview."""
+    source: str = ""
+    """approvals.yml relative to the site."""
+
+
+def approved_copy(record: Record | None, problems: Problems | None = None) -> dict[str, Any] | None:
+    """The copy of what they approved, read now if its reading was deferred; None when there is none or
+    it cannot be read (reported to `problems` when given: `roundup check` reads every copy)."""
+    if record is None or not isinstance(record.content, Deferred):
+        return record.content if record else None
+    data = parse_yaml(record.content.text, record.source, record.content.first_line)
+    if isinstance(data, Problem):
+        if problems is not None:
+            problems.items.append(data)
+        return None
+    return data
 
 
 def path_of(site_root: Path, post: Post) -> Path:
     return site_root / post.folder / "approvals.yml"
 
 
-def read_records(site_root: Path, post: Post, problems: Problems) -> dict[str, Record]:
-    """The valid records of one post; every malformed entry is reported."""
+def read_records(site_root: Path, post: Post, problems: Problems, copies: bool = False) -> dict[str, Record]:
+    """The valid records of one post; every malformed entry is reported (with `copies`, every approved copy
+    is read and checked too, which a build leaves until a copy is needed)."""
     path = path_of(site_root, post)
     if not path.exists():
         return {}
-    doc = load_yaml_file(site_root, path)
+    doc = load_approvals_file(site_root, path)
     if isinstance(doc, Problem):
         problems.items.append(doc)
         return {}
@@ -60,6 +77,8 @@ def read_records(site_root: Path, post: Post, problems: Problems) -> dict[str, R
         record = _record(doc.path, doc.meta, cid, entry, problems)
         if record:
             records[cid] = record
+            if copies:
+                approved_copy(record, problems)
     return records
 
 
@@ -73,11 +92,11 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     digest = f.text("digest", required=decision is not None)
     at = _timestamp(f, f"{decision}_at") if decision else None
     previewed_at = _timestamp(f, "previewed_at") if "previewed_at" in entry else None
-    content = entry.get("content") if isinstance(entry.get("content"), dict) else None
+    content = entry.get("content") if isinstance(entry.get("content"), (dict, Deferred)) else None
     if len(problems.items) > before:
         return None
     return Record(str(cid), decision, digest, at, f.text("via", default="cli") or "cli", f.text("reason"),
-                  content, previewed_at, f.text("previewed_digest"))
+                  content, previewed_at, f.text("previewed_digest"), path)
 
 
 def _timestamp(f: Fields, key: str) -> dt.datetime | None:

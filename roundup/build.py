@@ -29,11 +29,12 @@ class BuildReport:
         return tuple(s for s in self.statuses if s.inclusion in inclusions)
 
 
-def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT) -> tuple[Site, tuple[PostStatus, ...], Output]:
-    """Everything a build would write, validated and rendered in memory."""
+def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT,
+            copies: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
+    """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`)."""
     site = load_site(root, progress)
     problems = Problems()
-    statuses = assess_site(site, problems, progress)
+    statuses = assess_site(site, problems, progress, copies)
     problems.raise_if_any()
     return site, statuses, render_site(site, statuses, drafts, progress)
 

@@ -28,7 +28,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    site, statuses, output = prepare(args.site, drafts=True)
+    site, statuses, output = prepare(args.site, drafts=True, copies=True)
     publish = sum(s.inclusion is Inclusion.PUBLISHED for s in statuses)
     print(f"No problems in {len(site.posts)} posts and {len(site.contributors)} contributors; "
           f"{publish} would publish, {len(statuses) - publish} would not.")

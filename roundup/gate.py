@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from roundup.approvals import Record, read_records
+from roundup.approvals import Record, approved_copy, read_records
 from roundup.digest import changed_parts, snapshot, voice_digest
 from roundup.errors import Problems
 from roundup.model import Post, Site
@@ -64,11 +64,13 @@ class PostStatus:
         return tuple(reasons)
 
 
-def assess_site(site: Site, problems: Problems, progress: Progress = SILENT) -> tuple[PostStatus, ...]:
-    """The status of every post; malformed approvals files are reported to `problems`."""
+def assess_site(site: Site, problems: Problems, progress: Progress = SILENT,
+                copies: bool = False) -> tuple[PostStatus, ...]:
+    """The status of every post; malformed approvals files are reported to `problems` (with `copies`,
+    malformed approved copies too, which only matter once a voice changes)."""
     statuses = []
     for done, post in enumerate(site.posts, 1):
-        statuses.append(assess(site, post, read_records(site.config.root, post, problems)))
+        statuses.append(assess(site, post, read_records(site.config.root, post, problems, copies)))
         progress("checking approvals", done, len(site.posts))
     return tuple(statuses)
 
@@ -110,7 +112,7 @@ def _voice(site: Site, post: Post, quote, record: Record | None) -> VoiceStatus:
             why = f": {record.reason}" if record.reason else ""
             return status(VoiceState.DECLINED, f"declined on {day}{why}")
         return status(VoiceState.APPROVED, f"approved on {day}")
-    parts = changed_parts(record.content, snapshot(post, quote, profile))
+    parts = changed_parts(approved_copy(record), snapshot(post, quote, profile))
     what = " and ".join(parts) if parts else "content"
     later = f"; {preview}" if preview else ""
     if record.decision == "declined":

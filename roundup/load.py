@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from roundup import yamlfast
 from roundup.errors import Problem
 
 MAX_FILE_BYTES = 2_000_000
@@ -153,12 +154,18 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def parse_yaml(text: str, path: str, first_line: int = 1) -> LineDict | Problem:
-    """Parse YAML text that must hold a mapping; `first_line` offsets reported lines."""
+def parse_yaml(text: str, path: str, first_line: int = 1, defer: str | None = None) -> LineDict | Problem:
+    """Parse YAML text that must hold a mapping; `first_line` offsets reported lines. The common subset is
+    read by `yamlfast` (with `defer`, see there); anything else, and every error, by PyYAML."""
+    if len(text) <= 2 * MAX_VALUES:  # so within MAX_VALUES; the fast reader keeps within MAX_DEPTH itself
+        fast = yamlfast.read(text, first_line, LineDict, defer)
+        if fast is not None:
+            return fast
+    suspicious = _may_hide_a_bomb(text)
     loader = _LineLoader(text)
     loader.first_line = first_line
     try:
-        if _may_hide_a_bomb(text):
+        if suspicious:
             _screen(text)
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -217,13 +224,13 @@ def _memoised(kind: str, parse):
     return load
 
 
-def _load_yaml_file(root: Path, path: Path) -> Document | Problem:
+def _load_yaml_file(root: Path, path: Path, defer: str | None = None) -> Document | Problem:
     """A whole-YAML file (site.yml, a profile, approvals.yml)."""
     text = read_text(root, path)
     if isinstance(text, Problem):
         return text
     name = rel(root, path)
-    data = parse_yaml(text, name)
+    data = parse_yaml(text, name, defer=defer)
     if isinstance(data, Problem):
         return data
     return Document(name, data)
@@ -253,4 +260,6 @@ def _load_markdown_file(root: Path, path: Path) -> Document | Problem:
 
 
 load_yaml_file = _memoised("yaml", _load_yaml_file)
+load_approvals_file = _memoised("approvals", lambda root, path: _load_yaml_file(root, path, defer="content"))
+"""approvals.yml, each entry's `content` copy kept unread (a `yamlfast.Deferred`) where the file allows."""
 load_markdown_file = _memoised("markdown", _load_markdown_file)

@@ -9,6 +9,7 @@ from urllib.parse import quote as urlquote
 from markupsafe import Markup
 
 from roundup import avatars, tokens
+from roundup.approvals import approved_copy
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError
@@ -86,7 +87,7 @@ def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contr
     mailto = f"mailto:{editor.email or ''}?subject={subject}&body={urlquote(line)}"
     quote = next(q for q in post.quotes if q.contributor_id == contributor.id)
     record = voice.record
-    shown = changes(record.content if record and record.decision else None,
+    shown = changes(approved_copy(record) if record and record.decision else None,
                     snapshot(post, quote, contributor.profile))
     answered = record.at.date().isoformat() if record and record.decision and shown else None
     return PreviewInfo(contributor.profile.name, editor.name, line, mailto,

@@ -18,6 +18,8 @@ from roundup.load import LineDict, load_approvals_file, load_yaml_file, parse_ya
 from roundup.yamlfast import Deferred
 from roundup.model import Post, Site
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HEADER = ("# The record of consent for this post, written by roundup: keep it under version control.\n"
           "# Each entry is what a contributor approved (or declined), with a copy of that content.\n")
 
@@ -177,8 +179,8 @@ def _plain(value: Any) -> Any:
 def dump(data: dict[Any, Any]) -> str:
     """YAML that reads back to exactly `data`: readable Unicode when that round-trips, escapes otherwise."""
     for allow_unicode in (True, False):
-        text = yaml.safe_dump(data, allow_unicode=allow_unicode, sort_keys=False, width=100,
-                              default_flow_style=False)
-        if yaml.safe_load(text) == data:
+        text = yaml.dump(data, Dumper=_Dumper, allow_unicode=allow_unicode, sort_keys=False, width=100,
+                         default_flow_style=False)
+        if yaml.load(text, Loader=_Loader) == data:
             return HEADER + text
     raise RoundupError("internal error: approvals could not be written faithfully; nothing was changed")

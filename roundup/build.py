@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from roundup import parallel
+from roundup.cache import Cache, fingerprint
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.gate import Inclusion, PostStatus, assess_site
 from roundup.model import Site
@@ -19,39 +21,56 @@ from roundup.write import Output
 class BuildReport:
     """What a build did, for the summary the CLI prints."""
 
-    site: Site
-    statuses: tuple[PostStatus, ...]
+    output: Path
+    published: int
+    withheld: tuple[PostStatus, ...]
+    """Withheld and draft posts (shown with --drafts, left out otherwise), with who is pending."""
     pages: int
+    written: int
+    """Files the build wrote; the other files were already published as they are."""
     seconds: float
     drafts: bool
 
-    def by(self, *inclusions: Inclusion) -> tuple[PostStatus, ...]:
-        return tuple(s for s in self.statuses if s.inclusion in inclusions)
 
-
-def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT,
-            copies: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
-    """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`)."""
-    site = load_site(root, progress)
+def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT, copies: bool = False,
+            cache: Cache | None = None, workers: int = 1) -> tuple[Site, tuple[PostStatus, ...], Output]:
+    """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`).
+    With `cache`, what is unchanged since it was saved is reused; the rest is done on `workers` processes."""
+    site = load_site(root, progress, cache, workers)
     problems = Problems()
-    statuses = assess_site(site, problems, progress, copies)
+    statuses = assess_site(site, problems, progress, copies, cache)
     problems.raise_if_any()
-    return site, statuses, render_site(site, statuses, drafts, progress)
+    return site, statuses, render_site(site, statuses, drafts, progress, cache, workers)
 
 
-def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT) -> BuildReport:
-    """Build the site; with `strict`, a withheld post fails the build and the old output stays."""
+def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT,
+          use_cache: bool = True) -> BuildReport:
+    """Build the site; with `strict`, a withheld post fails the build and the old output stays. The cache
+    in .roundup/cache/ makes a rebuild redo only what changed, and nothing when no input did;
+    `use_cache=False` builds from nothing."""
     started = time.perf_counter()
+    root = root.resolve()
+    cache = Cache.load(root) if use_cache else Cache()
+    inputs = fingerprint(root, drafts)
     try:
-        site, statuses, output = prepare(root, drafts, progress)
-        if strict:
-            withheld = [s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
-            if withheld:
-                raise RoundupError([_withheld_problem(s) for s in withheld])
-        output.commit(site.config.output, progress)
+        report = cache.report if cache.inputs == inputs and cache.published_untouched() else None
+        if report is None:
+            site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers())
+            withheld = tuple(s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
+            published = sum(s.inclusion is Inclusion.PUBLISHED for s in statuses)
+            report = BuildReport(site.config.output, published, withheld, len(output), 0, 0.0, drafts)
+        if strict and report.withheld:
+            raise RoundupError([_withheld_problem(s) for s in report.withheld])
+        if report is cache.report:  # the published site is this build already
+            report = replace(report, written=0)
+        else:
+            output.commit(site.config.output, progress, cache)
+            report = replace(report, written=output.written)
+            cache.inputs, cache.report = inputs, report
+            cache.save(root)
     finally:
         progress.clear()
-    return BuildReport(site, statuses, len(output), time.perf_counter() - started, drafts)
+    return replace(report, seconds=time.perf_counter() - started)
 
 
 def _withheld_problem(status: PostStatus) -> Problem:

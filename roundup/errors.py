@@ -32,6 +32,9 @@ class RoundupError(Exception):
         self.problems = sorted(problems, key=_order)
         super().__init__("\n".join(self.lines()))
 
+    def __reduce__(self):  # a worker process's error reaches the CLI with its problems intact
+        return type(self), (self.problems,)
+
     def lines(self) -> list[str]:
         """One printable line per problem."""
         return [str(p) if p.path else p.message for p in self.problems]

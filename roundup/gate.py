@@ -6,9 +6,10 @@ import enum
 from dataclasses import dataclass
 
 from roundup.approvals import Record, approved_copy, read_records
-from roundup.digest import changed_parts, snapshot, voice_digest
+from roundup.cache import Cache, key_of
+from roundup.digest import changed_parts, digest_of, profile_snapshot, snapshot, voice_digest
 from roundup.errors import Problems
-from roundup.model import Post, Site
+from roundup.model import Post, Profile, Quote, Site
 from roundup.progress import SILENT, Progress
 
 
@@ -65,14 +66,42 @@ class PostStatus:
 
 
 def assess_site(site: Site, problems: Problems, progress: Progress = SILENT,
-                copies: bool = False) -> tuple[PostStatus, ...]:
+                copies: bool = False, cache: Cache | None = None) -> tuple[PostStatus, ...]:
     """The status of every post; malformed approvals files are reported to `problems` (with `copies`,
-    malformed approved copies too, which only matter once a voice changes)."""
+    malformed approved copies too, which only matter once a voice changes). With `cache` (filled by
+    `load_site`), each post's approvals were read with the post, and known voice digests are reused."""
     statuses = []
+    digests = _Digests(site, cache)
     for done, post in enumerate(site.posts, 1):
-        statuses.append(assess(site, post, read_records(site.config.root, post, problems, copies)))
+        entry = cache.posts.get(post.slug) if cache else None
+        if entry is not None and not copies:
+            records = entry.records
+        else:
+            records = read_records(site.config.root, post, problems, copies)
+        statuses.append(assess(site, post, records, digests))
         progress("checking approvals", done, len(site.posts))
     return tuple(statuses)
+
+
+class _Digests:
+    """Voice digests, reused from the cache while the post's files and the profile are unchanged."""
+
+    def __init__(self, site: Site, cache: Cache | None):
+        self.site, self.cache = site, cache
+        self.profiles = {cid: digest_of({"profile": profile_snapshot(c.profile)})
+                         for cid, c in site.contributors.items()} if cache else {}
+        self.known = dict(cache.digests) if cache else {}
+        if cache:
+            cache.digests = {}
+
+    def __call__(self, post: Post, quote: Quote, profile: Profile) -> str:
+        entry = self.cache.posts.get(post.slug) if self.cache else None
+        if entry is None:
+            return voice_digest(post, quote, profile)
+        key = (key_of(entry.signature), quote.contributor_id, self.profiles[quote.contributor_id])
+        digest = self.known.get(key) or voice_digest(post, quote, profile)
+        self.cache.digests[key] = digest
+        return digest
 
 
 def assess_post(site: Site, post: Post) -> PostStatus:
@@ -83,8 +112,9 @@ def assess_post(site: Site, post: Post) -> PostStatus:
     return status
 
 
-def assess(site: Site, post: Post, records: dict[str, Record]) -> PostStatus:
-    voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id)) for quote in post.quotes)
+def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_digest) -> PostStatus:
+    voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id), digests(post, quote,
+                   site.contributors[quote.contributor_id].profile)) for quote in post.quotes)
     if post.status == "cancelled":
         inclusion = Inclusion.CANCELLED
     elif post.status == "draft":
@@ -96,9 +126,8 @@ def assess(site: Site, post: Post, records: dict[str, Record]) -> PostStatus:
     return PostStatus(post, voices, inclusion)
 
 
-def _voice(site: Site, post: Post, quote, record: Record | None) -> VoiceStatus:
+def _voice(site: Site, post: Post, quote, record: Record | None, digest: str) -> VoiceStatus:
     profile = site.contributors[quote.contributor_id].profile
-    digest = voice_digest(post, quote, profile)
 
     def status(state: VoiceState, reason: str) -> VoiceStatus:
         return VoiceStatus(quote.contributor_id, profile.name, state, reason, digest, record)

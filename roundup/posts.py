@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from roundup import parallel
+from roundup.approvals import read_records
+from roundup.cache import Cache, PostEntry, signature
 from roundup.errors import Problem, Problems
 from roundup.fields import ID_RE, Fields, slugify
 from roundup.load import Document, LineDict, load_markdown_file, rel
@@ -17,28 +20,85 @@ VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTIL
 
 
 def load_posts(root: Path, contributors: dict[str, Contributor], problems: Problems,
-               progress: Progress = SILENT) -> tuple[Post, ...]:
-    """Every posts/<slug>/, newest first."""
+               progress: Progress = SILENT, cache: Cache | None = None, workers: int = 1) -> tuple[Post, ...]:
+    """Every posts/<slug>/, newest first. A post whose files are unchanged since `cache` saw them is taken
+    from it; the rest are read, on `workers` processes when there are many."""
     folder = root / "posts"
-    posts = []
     if not folder.is_dir():
         return ()
-    entries = sorted(folder.iterdir())
-    for done, path in enumerate(entries, 1):
-        progress("reading posts", done, len(entries))
+    cache = cache if cache is not None else Cache(enabled=False)
+    stale: list[tuple[Path, tuple]] = []
+    entries: dict[str, PostEntry] = {}
+    for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_dir():
             continue
-        name = rel(root, path)
         if not ID_RE.match(path.name):
-            problems.add(name, None, f"{path.name!r} is not a valid post slug "
-                                     "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
+            problems.add(rel(root, path), None, f"{path.name!r} is not a valid post slug "
+                                                "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
             continue
-        post = _post(root, path, contributors, problems)
-        if post:
-            posts.append(post)
+        sig = _signature(path)
+        cached = cache.posts.get(path.name)
+        if cached and cached.signature == sig and all(_has_profile(root, contributors, cid) == known
+                                                      for cid, known in cached.known):
+            entries[path.name] = cached
+        else:
+            stale.append((path, sig))
+    for path, entry in zip((p for p, _ in stale), _read_all(root, contributors, stale, progress, workers)):
+        entries[path.name] = entry
+    cache.posts = entries
+    posts = []
+    for entry in entries.values():
+        problems.items.extend(entry.problems)
+        if entry.post:
+            posts.append(entry.post)
     posts.sort(key=lambda p: p.slug)
     posts.sort(key=lambda p: p.date, reverse=True)
     return tuple(posts)
+
+
+def _signature(folder: Path) -> tuple:
+    """Every file a post is read from, and the listing of its folders."""
+    paths = sorted(folder.iterdir())
+    quotes = folder / "quotes"
+    if quotes.is_dir():
+        paths += sorted(quotes.iterdir())
+    return signature(paths)
+
+
+def _has_profile(root: Path, contributors: dict[str, Contributor], cid: str) -> bool:
+    return cid in contributors or (root / "contributors" / f"{cid}.yml").is_file()
+
+
+def _read_all(root: Path, contributors: dict[str, Contributor], stale: list[tuple[Path, tuple]],
+              progress: Progress, workers: int) -> list[PostEntry]:
+    done = []
+    for entry in parallel.run(lambda item: read_entry(root, item[0], item[1], contributors), stale, workers):
+        done.append(entry)
+        progress("reading posts", len(done), len(stale))
+    return done
+
+
+def read_entry(root: Path, folder: Path, sig: tuple, contributors: dict[str, Contributor]) -> PostEntry:
+    """One post folder read and validated, with its approvals, as the cache keeps it."""
+    problems = Problems()
+    asked: dict[str, bool] = {}
+    post = _post(root, folder, _Asked(root, contributors, asked), problems)
+    records = read_records(root, post, problems) if post else {}
+    return PostEntry(sig, tuple(asked.items()), post if not problems else None, records, tuple(problems.items))
+
+
+class _Asked(dict):
+    """The contributors, remembering which ids a post asked about and whether they have a profile file
+    (the post's problems depend on the answers)."""
+
+    def __init__(self, root: Path, contributors: dict[str, Contributor], asked: dict[str, bool]):
+        super().__init__(contributors)
+        self.root, self.asked = root, asked
+
+    def __contains__(self, cid: object) -> bool:
+        found = super().__contains__(cid) or (self.root / "contributors" / f"{cid}.yml").is_file()
+        self.asked.setdefault(str(cid), found)
+        return found
 
 
 def _post(root: Path, folder: Path, contributors: dict[str, Contributor], problems: Problems) -> Post | None:
@@ -110,7 +170,7 @@ def _quotes(root: Path, folder: Path, f: Fields, contributors: dict[str, Contrib
             problems.add(f.path, line, f"voice {cid!r} has no quote: create {quote_name}")
         elif found[cid] is not None:
             quotes.append(found[cid])
-        if cid not in contributors and not (root / "contributors" / f"{cid}.yml").is_file():
+        if not _has_profile(root, contributors, cid):
             where = (quote_name, None) if cid in found else (f.path, line)
             problems.add(*where, f"contributor {cid!r} has no profile: create contributors/{cid}.yml")
     if listed is not None:

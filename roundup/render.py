@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 import jinja2
 from jinja2 import pass_context
 
-from roundup import __version__, avatars, meta
+from roundup import __version__, avatars, meta, parallel
+from roundup.cache import Cache, key_of
 from roundup.errors import Problem, RoundupError
 from roundup.gate import PostStatus
 from roundup.load import rel
 from roundup.model import Site, SiteConfig
 from roundup.progress import SILENT, Progress
-from roundup.views import Views
+from roundup.views import PostView, Views
 from roundup.write import Output
 
 _ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
@@ -82,51 +83,102 @@ def _url(context, value: str | None) -> str:
     return value if _ABSOLUTE.match(value) else context["root"] + value
 
 
-def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT) -> Output:
-    """Every page, feed, static file and avatar of the build, in memory; nothing is written yet."""
+def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
+                cache: Cache | None = None, workers: int = 1) -> Output:
+    """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. A page
+    made from the same inputs as the one `cache` says is published is kept, not rendered again; post
+    pages are rendered on `workers` processes when there are many."""
     env = environment(site.config)
     compile_templates(env, site.config.root)
     views = Views(site, statuses, drafts)
     out = Output()
-    page = _Pages(env, site, views, out, drafts)
+    page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts))
     sv, base = views.site_view, site.config.base_url
-    page("index.html", "index.html", posts=views.posts, share=meta.for_site(
+    keys = {view.slug: _post_inputs(status) for view, status in zip(views.posts, views.statuses)}
+    page("index.html", "index.html", list(keys.values()), posts=views.posts, share=meta.for_site(
         sv, base, sv.title, f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
-    for done, post in enumerate(views.posts, 1):
-        page(f"posts/{post.slug}/index.html", "post.html", post=post, share=meta.for_post(sv, post))
-        progress("rendering posts", done, len(views.posts))
+    page.posts([(f"posts/{post.slug}/index.html", keys[post.slug], post) for post in views.posts], progress, workers)
     contributors = views.contributors()
-    page("contributors/index.html", "contributors.html", contributors=contributors, share=meta.for_site(
-        sv, f"{base}contributors/", f"Contributors · {sv.title}", f"Everyone whose voice appears on {sv.title}."))
+    by_path = {view.path: keys[view.slug] for view in views.posts}
+    people = {c.id: key_of(c.id, site.contributors[c.id].profile, [by_path[a.post_path] for a in c.appearances])
+              for c in contributors}
+    page("contributors/index.html", "contributors.html", list(people.values()), contributors=contributors,
+         share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",
+                             f"Everyone whose voice appears on {sv.title}."))
     for person in contributors:
-        page(f"contributors/{person.id}/index.html", "contributor.html", contributor=person,
+        page(f"contributors/{person.id}/index.html", "contributor.html", people[person.id], contributor=person,
              share=meta.for_contributor(sv, person))
     tags = views.tags()
     for tag in tags:
-        page(f"tags/{tag.slug}/index.html", "tag.html", tag=tag, share=meta.for_site(
-            sv, base + tag.path, f"Tagged “{tag.name}” · {sv.title}", f"Roundups on {sv.title} tagged “{tag.name}”."))
-    page("404.html", "404.html", root=urlsplit(site.config.base_url).path)
+        page(f"tags/{tag.slug}/index.html", "tag.html", (tag.name, [keys[p.slug] for p in tag.posts]), tag=tag,
+             share=meta.for_site(sv, base + tag.path, f"Tagged “{tag.name}” · {sv.title}",
+                                 f"Roundups on {sv.title} tagged “{tag.name}”."))
+    page("404.html", "404.html", (), root=urlsplit(site.config.base_url).path)
     published = tuple(p for p in views.posts if not p.withheld)
-    page("feed.xml", "feed.xml", posts=published[:FEED_LIMIT],
+    page("feed.xml", "feed.xml", [keys[p.slug] for p in published[:FEED_LIMIT]], posts=published[:FEED_LIMIT],
          updated=published[0].updated_iso if published else "1970-01-01T00:00:00Z")
-    page("sitemap.xml", "sitemap.xml", urls=_sitemap(site, published, contributors, tags))
+    urls = _sitemap(site, published, contributors, tags)
+    page("sitemap.xml", "sitemap.xml", urls, urls=urls)
     _copy_files(site, views, out, contributors)
     return out
 
 
+def _post_inputs(status: PostStatus) -> str:
+    """What a post's page (and its card in lists) is made from; each voice's digest stands for its quote
+    and profile and the post's own text."""
+    p = status.post
+    return key_of(p.slug, p.title, p.date, p.summary, p.tags, p.status, p.intro, p.outro, status.inclusion,
+                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices])
+
+
+def _common_key(site: Site, drafts: bool) -> str:
+    """What every page depends on: roundup itself, the theme's files, the site's settings, --drafts."""
+    theme = [(str(path), path.read_bytes()) for folder in theme_folders(site.config)
+             for path in sorted(folder.rglob("*")) if path.is_file()]
+    c = site.config
+    return key_of(__version__, theme, c.title, c.base_url, c.language, c.editor.name, drafts)
+
+
 class _Pages:
-    """Renders one template into the Output, turning template errors into located problems."""
+    """Renders one template into the Output, turning template errors into located problems; a page whose
+    inputs (`key`) are those of the published one is kept as it is."""
 
-    def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool):
+    def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool,
+                 cache: Cache | None, common: str):
         self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
+        self.cache, self.common = cache, common
 
-    def __call__(self, path: str, template: str, **context) -> None:
+    def __call__(self, path: str, template: str, inputs: object, **context) -> None:
+        key = key_of(self.common, template, inputs)
+        if self.cache is not None and self.cache.reusable(path, key, self.site.config.output):
+            self.out.keep(path, key, origin=template)
+        else:
+            self.out.add(path, self.render(path, template, context), origin=template, key=key)
+
+    def render(self, path: str, template: str, context: dict) -> bytes:
         root = "../" * path.count("/")
         canonical = self.site.config.base_url + path.removesuffix("index.html")
         context = {"site": self.views.site_view, "root": root, "drafts": self.drafts,
                    "canonical": canonical, "share": None, **context}
-        html = render_template(self.env, self.site.config.root, template, context, path)
-        self.out.add(path, html.encode("utf-8"), origin=template)
+        return render_template(self.env, self.site.config.root, template, context, path).encode("utf-8")
+
+    def posts(self, pages: list[tuple[str, str, PostView]], progress: Progress, workers: int) -> None:
+        """Post pages: kept, or rendered here or (many of them) on worker processes."""
+        todo = []
+        for path, inputs, post in pages:
+            key = key_of(self.common, "post.html", inputs)
+            if self.cache is not None and self.cache.reusable(path, key, self.site.config.output):
+                self.out.keep(path, key, origin="post.html")
+            else:
+                todo.append((path, key, post))
+        for done, (path, key, data) in enumerate(parallel.run(self._post_page, todo, workers), 1):
+            self.out.add(path, data, origin="post.html", key=key)
+            progress("rendering posts", done, len(todo))
+
+    def _post_page(self, item: tuple[str, str, PostView]) -> tuple[str, str, bytes]:
+        path, key, post = item
+        return path, key, self.render(path, "post.html", {"post": post, "share": meta.for_post(
+            self.views.site_view, post)})
 
 
 def render_template(env: jinja2.Environment, site_root: Path, template: str, context: dict, target: str) -> str:

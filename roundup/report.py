@@ -36,15 +36,13 @@ def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
 def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
     """Each withheld post and why, then one line: published, withheld, files written, time.
     Quiet keeps only the withheld posts: a page the user expects may be missing."""
-    published = report.by(Inclusion.PUBLISHED)
-    withheld = report.by(Inclusion.WITHHELD, Inclusion.DRAFT)
-    lines = [line for status in withheld for line in withheld_lines(status, report.drafts)]
+    lines = [line for status in report.withheld for line in withheld_lines(status, report.drafts)]
     if quiet:
         return lines
-    output = report.site.config.output.name
     drafts = " (with drafts: not for deploying)" if report.drafts else ""
-    return lines + [f"Built {output}/ in {report.seconds:.2f} s{drafts}: {_posts(len(published))} published, "
-                    f"{len(withheld)} withheld, {report.pages} files written."]
+    return lines + [f"Built {report.output.name}/ in {report.seconds:.2f} s{drafts}: {_posts(report.published)} "
+                    f"published, {len(report.withheld)} withheld, {report.written} files written, "
+                    f"{report.pages - report.written} unchanged."]
 
 
 def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from roundup.avatars import inspect
+from roundup.cache import Cache
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, rel
@@ -20,13 +21,14 @@ AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 RESERVED = ("contributors", "posts", "themes")
 
 
-def load_site(root: Path, progress: Progress = SILENT) -> Site:
-    """Read and validate the whole site under `root`; raise RoundupError listing every problem."""
+def load_site(root: Path, progress: Progress = SILENT, cache: Cache | None = None, workers: int = 1) -> Site:
+    """Read and validate the whole site under `root`; raise RoundupError listing every problem. Posts
+    unchanged since `cache` saw them are taken from it; the others are read on `workers` processes."""
     root = root.resolve()
     problems = Problems()
     config = load_config(root, problems)
     contributors = load_contributors(root, problems)
-    posts = load_posts(root, contributors, problems, progress)
+    posts = load_posts(root, contributors, problems, progress, cache, workers)
     problems.raise_if_any()
     assert config is not None
     return Site(config, contributors, posts)

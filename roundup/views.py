@@ -70,12 +70,21 @@ class VoiceView:
     links: tuple[LinkView, ...]
     avatar: AvatarView
     initials: str
-    bio_html: Markup
+    bio_md: str
     prompt: str | None
-    body_html: Markup
+    body_md: str
     contributor_path: str
     share_url: str
     highlighted: bool = False
+
+    @property
+    def bio_html(self) -> Markup:
+        """Rendered when a template asks: list pages show faces, not words."""
+        return render(self.bio_md, 3)
+
+    @property
+    def body_html(self) -> Markup:
+        return render(self.body_md, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +99,19 @@ class PostView:
     tags: tuple[TagRef, ...]
     path: str
     abs_url: str
-    intro_html: Markup
-    outro_html: Markup
+    intro_md: str
+    outro_md: str
     voices: tuple[VoiceView, ...]
     withheld: bool
     pending: tuple[PendingView, ...]
+
+    @property
+    def intro_html(self) -> Markup:
+        return render(self.intro_md, 2)
+
+    @property
+    def outro_html(self) -> Markup:
+        return render(self.outro_md, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +134,14 @@ class ContributorView:
     links: tuple[LinkView, ...]
     avatar: AvatarView
     initials: str
-    bio_html: Markup
+    bio_md: str
     path: str
     abs_url: str
     appearances: tuple[AppearanceView, ...]
+
+    @property
+    def bio_html(self) -> Markup:
+        return render(self.bio_md, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +181,8 @@ class Views:
             slug=post.slug, title=post.title, summary=post.summary, date_iso=post.date.isoformat(),
             date_display=display_date(post.date), updated_iso=f"{post.date.isoformat()}T00:00:00Z",
             tags=tuple(TagRef(t, tag_path(t)) for t in post.tags), path=f"posts/{post.slug}/",
-            abs_url=f"{self.base}posts/{post.slug}/", intro_html=render(post.intro, 2),
-            outro_html=render(post.outro, 2), voices=tuple(self.voice(post, q) for q in post.quotes),
+            abs_url=f"{self.base}posts/{post.slug}/", intro_md=post.intro,
+            outro_md=post.outro, voices=tuple(self.voice(post, q) for q in post.quotes),
             withheld=withheld, pending=pending,
         )
 
@@ -171,8 +192,8 @@ class Views:
         return VoiceView(
             id=person.id, anchor=f"voice-{person.id}", name=p.name, handle=p.handle, url=p.url,
             links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
-            initials=initials(p.name), bio_html=render(p.bio, 3), prompt=quote.prompt,
-            body_html=render(quote.body, 3), contributor_path=f"contributors/{person.id}/",
+            initials=initials(p.name), bio_md=p.bio, prompt=quote.prompt,
+            body_md=quote.body, contributor_path=f"contributors/{person.id}/",
             share_url=f"{self.base}posts/{post.slug}/#voice-{person.id}",
         )
 
@@ -206,7 +227,7 @@ class Views:
         return ContributorView(
             id=person.id, name=p.name, handle=p.handle, url=p.url,
             links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
-            initials=initials(p.name), bio_html=render(p.bio, 2), path=f"contributors/{person.id}/",
+            initials=initials(p.name), bio_md=p.bio, path=f"contributors/{person.id}/",
             abs_url=f"{self.base}contributors/{person.id}/", appearances=appearances,
         )
 

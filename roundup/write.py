@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from roundup.cache import Cache
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import fsync_dir, locked, sync_filesystem, usual_mode
 from roundup.progress import SILENT, Progress
@@ -20,8 +22,14 @@ MARKER = ".roundup-build"
 @dataclass(frozen=True, slots=True)
 class _File:
     data: bytes | None
+    """The bytes to write; None for a copy or a kept file."""
     source: Path | None
+    """A file to copy (theme static files, pictures)."""
     origin: str
+    key: str | None = None
+    """What the page was made from (see `render`), remembered in the cache."""
+    kept: bool = False
+    """The published file is already this one: it is carried over, not made again."""
 
 
 class Output:
@@ -29,12 +37,17 @@ class Output:
 
     def __init__(self) -> None:
         self.files: dict[str, _File] = {}
+        self.written = 0
+        """How many files the last commit wrote (the rest were unchanged)."""
 
-    def add(self, path: str, data: bytes, origin: str) -> None:
-        self._put(path, _File(data, None, origin))
+    def add(self, path: str, data: bytes, origin: str, key: str | None = None) -> None:
+        self._put(path, _File(data, None, origin, key))
 
     def copy(self, path: str, source: Path, origin: str) -> None:
         self._put(path, _File(None, source, origin))
+
+    def keep(self, path: str, key: str, origin: str) -> None:
+        self._put(path, _File(None, None, origin, key, kept=True))
 
     def _put(self, path: str, item: _File) -> None:
         if path in self.files:
@@ -45,34 +58,77 @@ class Output:
     def __len__(self) -> int:
         return len(self.files)
 
-    def commit(self, folder: Path, progress: Progress = SILENT) -> None:
-        """Write everything into a new folder beside `folder`, then swap it in atomically."""
+    def bytes_of(self, path: str, published: Path | None = None) -> bytes:
+        """The content of one file of the build (a kept one is read from the `published` output)."""
+        item = self.files[path]
+        if item.data is not None:
+            return item.data
+        return (item.source or published / path).read_bytes()
+
+    def commit(self, folder: Path, progress: Progress = SILENT, cache: Cache | None = None) -> None:
+        """Write everything into a new folder beside `folder`, then swap it in atomically. With `cache`,
+        files whose bytes the published output already has are hard-linked from it, not written again,
+        and when nothing at all changed, nothing is touched."""
+        cache = cache if cache is not None else Cache(enabled=False)
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         with locked(folder.parent):
             _clean_leftovers(folder)
+            plan = {path: self._unchanged(path, item, folder, cache) for path, item in self.files.items()}
+            if all(plan.values()) and set(plan) == set(cache.written) and (folder / MARKER).is_file():
+                self.written = 0  # the published site is this build already: leave it be
+                cache.pages = {path: (item.key or "", cache.pages[path][1]) for path, item in self.files.items()}
+                return
             staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
             try:
                 os.chmod(staging, usual_mode(directory=True))  # mkdtemp's 0700 would hide the site from a web server
-                self._write_all(staging, progress)
+                self._write_all(staging, folder, plan, progress, cache)
                 sync_filesystem(staging)  # the new files are on disk before the swap makes them the site
                 _swap(staging, folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
-    def _write_all(self, staging: Path, progress: Progress) -> None:
+    def _unchanged(self, path: str, item: _File, folder: Path, cache: Cache) -> bool:
+        """The published output holds this very file, untouched since the build that wrote it."""
+        if item.kept:
+            return True
+        old = cache.pages.get(path)
+        if old is None or not cache.untouched(path, folder):
+            return False
+        data = item.data if item.data is not None else item.source.read_bytes()
+        return old[1] == hashlib.sha256(data).hexdigest()
+
+    def _write_all(self, staging: Path, folder: Path, plan: dict[str, bool], progress: Progress,
+                   cache: Cache) -> None:
         made: set[Path] = set()
+        pages, written = {}, {}
+        self.written = 0
         for done, (path, item) in enumerate(self.files.items(), 1):
             progress("writing files", done, len(self.files))
             target = staging / path
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            if item.data is not None:
-                target.write_bytes(item.data)
+            if plan[path]:
+                _link_or_copy(folder / path, target)
+                sha = cache.pages[path][1]
             else:
-                shutil.copyfile(item.source, target)
+                data = item.data if item.data is not None else item.source.read_bytes()
+                target.write_bytes(data)
+                sha = hashlib.sha256(data).hexdigest()
+                self.written += 1
+            st = target.stat()
+            pages[path], written[path] = (item.key or "", sha), (st.st_ino, st.st_size, st.st_mtime_ns)
         (staging / MARKER).write_text("This folder is written by `roundup build` and replaced whole on each build.\n")
+        cache.pages, cache.written = pages, written
+
+
+def _link_or_copy(published: Path, target: Path) -> None:
+    """The published file, unchanged, in the new build: the same file (a hard link) where possible."""
+    try:
+        os.link(published, target)
+    except OSError:
+        shutil.copy2(published, target)
 
 
 def check_replaceable(folder: Path) -> None:

@@ -44,7 +44,7 @@ def test_summary_names_withheld_posts_pending_contributors_and_reasons(mixed: Si
     assert "sam" not in beta_lines
     # one summary line at the end: published, withheld, files written, time
     last = out.splitlines()[-1]
-    assert re.fullmatch(r"Built _site/ in \d+\.\d\d s: 1 post published, 1 withheld, \d+ files written\.", last), out
+    assert re.fullmatch(r"Built _site/ in \d+\.\d\d s: 1 post published, 1 withheld, \d+ files written, \d+ unchanged\.", last), out
     quiet = mixed.build("--quiet").stdout
     assert "Built" not in quiet and "lee" in quiet and "never previewed" in quiet
     mixed.ok("decline", "zoe", "beta", "--reason", "wrong photo")

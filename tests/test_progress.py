@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate  # noqa: E402  (the benchmark's deterministic site generator)
 
-SUMMARY = re.compile(r"^Built _site/ in \d+\.\d\d s: 300 posts published, 0 withheld, \d+ files written\.$")
+SUMMARY = re.compile(r"^Built _site/ in \d+\.\d\d s: 300 posts published, 0 withheld, \d+ files written, \d+ unchanged\.$")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,144 @@
+"""The build cache in .roundup/cache/: each post as last read, each voice's digest and each page as last
+written, reused while the files behind them are unchanged, so that a rebuild does only what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from roundup import __version__
+from roundup.approvals import Record
+from roundup.errors import Problem
+from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
+from roundup.model import Post
+
+FORMAT = (3, __version__, sys.version_info[:2])
+"""A cache written by another roundup or Python is ignored, never trusted."""
+NAME = "build.pickle"
+
+
+@dataclass(frozen=True, slots=True)
+class PostEntry:
+    """One post folder as it was read: enough to skip reading it again while its files are unchanged."""
+
+    signature: tuple
+    """(name, inode, size, mtime) of every file and folder the post was read from."""
+    known: tuple[bool, ...]
+    """For each voice listed, whether contributors/<id>.yml existed (a post's problems depend on it)."""
+    post: Post | None
+    """None when the folder had problems."""
+    records: dict[str, Record]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(slots=True)
+class Cache:
+    """What earlier builds knew; every part is checked against the files before it is used."""
+
+    posts: dict[str, PostEntry] = field(default_factory=dict)
+    """By slug."""
+    digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(post digest, contributor id, profile digest) → the voice's digest."""
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Output path → (key of everything the page was made from, sha256 of its bytes)."""
+    written: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    """Output path → (inode, size, mtime) of the file in the published output, to know it is untouched."""
+    inputs: str = ""
+    """The `fingerprint` of the inputs of the last build written."""
+    report: Any = None
+    """That build's BuildReport: when neither inputs nor output changed since, it is the answer."""
+    enabled: bool = True
+
+    @classmethod
+    def load(cls, root: Path) -> Cache:
+        """The cache of the site at `root`; an empty one when there is none or it cannot be used."""
+        path = root / ".roundup" / "cache" / NAME
+        try:
+            with open(path, "rb") as handle:
+                stored = pickle.load(handle)
+            if isinstance(stored, tuple) and stored[0] == FORMAT and isinstance(stored[1], cls):
+                return stored[1]
+        except Exception:  # a cache is only ever a shortcut: anything odd about it means starting afresh
+            pass
+        return cls()
+
+    def save(self, root: Path) -> None:
+        """Write the cache atomically (a killed build leaves the previous one)."""
+        if not self.enabled:
+            return
+        folder = state_dir(root, "cache")
+        path = folder / NAME
+        with locked(folder):
+            remove_temporaries(path)
+            atomic_write(path, pickle.dumps((FORMAT, self), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def reusable(self, path: str, key: str, output: Path) -> bool:
+        """The published output still holds exactly the page made from `key`, untouched since."""
+        entry = self.pages.get(path)
+        return entry is not None and entry[0] == key and self.untouched(path, output)
+
+    def published_untouched(self) -> bool:
+        """The output of the last build is still there, every file as it was written."""
+        if self.report is None or not (self.report.output / ".roundup-build").is_file():
+            return False
+        return all(self.untouched(path, self.report.output) for path in self.written)
+
+    def untouched(self, path: str, output: Path) -> bool:
+        try:
+            st = os.stat(output / path)
+        except OSError:
+            return False
+        return self.written.get(path) == (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def fingerprint(root: Path, drafts: bool) -> str:
+    """Who and when every input file is (site.yml, contributors/, posts/, themes/ and the shipped theme),
+    with roundup's version and --drafts: equal fingerprints mean a build would write the same site."""
+    from roundup.render import package_theme  # render needs this module; this needs render only here
+
+    seen: list[tuple] = []
+    for top in (root / "site.yml", root / "contributors", root / "posts", root / "themes", package_theme()):
+        _scan(top, seen)
+    return key_of(FORMAT, str(root), drafts, seen)
+
+
+def _scan(path: Path, seen: list[tuple]) -> None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        seen.append((str(path), None))
+        return
+    seen.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode))
+    if os.path.isdir(path):
+        with os.scandir(path) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir():
+                    _scan(Path(entry.path), seen)
+                else:
+                    try:
+                        st = entry.stat()
+                        seen.append((entry.path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                    except OSError:
+                        seen.append((entry.path, None))
+
+
+def key_of(*parts: object) -> str:
+    """A digest of everything a page or post was made from."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def signature(paths: list[Path]) -> tuple:
+    """Who each file is and when it last changed; a changed signature means read it again."""
+    result = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            result.append((path.name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        except OSError:
+            result.append((path.name, None))
+    return tuple(result)

@@ -1,4 +1,9 @@
-"""Time the real `roundup` CLI on a generated site and print medians and peak memory."""
+"""Time the real `roundup` CLI on a generated site and print medians and peak memory.
+
+Figures: cold build (no output, no cache), rebuild with nothing changed, rebuild after editing one
+quote, `preview` of one contributor, `status` and `check`; with --serve, also `roundup serve` showing
+an edited quote in Chromium (benchmarks/serve_reload.py). Every figure is the median of --runs runs.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from generate import generate  # noqa: E402
 
 
 def timed(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Seconds and peak resident memory (MB) of one run of the CLI."""
+    """Seconds and peak resident memory (MB) of one run of the CLI (the largest of its processes)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "roundup", *args], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -36,35 +41,59 @@ def measure(label: str, runs: int, args: list[str], cwd: Path, before=None) -> N
         seconds, peak = timed(args, cwd)
         times.append(seconds)
         peaks.append(peak)
-    print(f"{label:<34} median {statistics.median(times):7.2f} s   (min {min(times):.2f}, max {max(times):.2f})"
-          f"   peak {max(peaks):6.0f} MB")
+    print(f"{label:<36} median {statistics.median(times):7.2f} s   (min {min(times):.2f}, max {max(times):.2f})"
+          f"   peak {max(peaks):6.0f} MB", flush=True)
+
+
+def forget(root: Path) -> None:
+    """Remove the output and the build cache: the next build starts from nothing."""
+    shutil.rmtree(root / "_site", ignore_errors=True)
+    shutil.rmtree(root / ".roundup" / "cache", ignore_errors=True)
+
+
+def site(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The site to measure (generated unless --site names one already there) and a folder to remove."""
+    root = args.site.resolve() if args.site else Path(tempfile.mkdtemp(prefix="roundup-bench-")) / "site"
+    if not (root / "site.yml").is_file():
+        started = time.perf_counter()
+        generate(root, args.posts, args.voices, args.contributors, approved=True)
+        print(f"generated in {time.perf_counter() - started:.1f} s")
+    return root, None if args.site else root.parent
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--voices", type=int, default=8)
     parser.add_argument("--contributors", type=int, default=400)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--site", type=Path, help="measure this site (generated there first if it has no "
+                                                   "site.yml, and kept): saves generating a large one each time")
+    parser.add_argument("--serve", type=int, default=0, metavar="EDITS",
+                        help="also time `roundup serve` over this many quote edits (needs Chromium)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="roundup-bench-"))
+    root, temp = site(args)
+    posts = sorted(p for p in (root / "posts").iterdir() if (p / "post.md").is_file())
+    quote = sorted((posts[len(posts) // 2] / "quotes").glob("*.md"))[0]
+    original = quote.read_bytes()
+    print(f"site: {len(posts)} posts, {sum(1 for _ in (root / 'contributors').glob('*.yml'))} contributors; "
+          f"{len(os.sched_getaffinity(0))} cores; {args.runs} runs each", flush=True)
     try:
-        started = time.perf_counter()
-        generate(root, args.posts, args.voices, args.contributors, approved=True)
-        print(f"site: {args.posts} posts × {args.voices} voices, {args.contributors} contributors "
-              f"(generated in {time.perf_counter() - started:.1f} s); {os.cpu_count()} cores")
-        measure("cold build (no previous output)", args.runs, ["build"], root,
-                before=lambda: shutil.rmtree(root / "_site", ignore_errors=True))
+        measure("cold build (no output, no cache)", args.runs, ["build"], root, before=lambda: forget(root))
         measure("rebuild, nothing changed", args.runs, ["build"], root)
-        quote = next((root / "posts").glob("*/quotes/*.md"))
+        edits = iter(range(args.runs))
         measure("rebuild after editing one quote", args.runs, ["build"], root,
-                before=lambda: quote.write_text(quote.read_text() + "\nOne more line.\n"))
-        measure("preview of the edited voice", args.runs, ["preview", quote.stem, "--post", quote.parent.parent.name],
-                root)
+                before=lambda: quote.write_bytes(original + f"\nOne more line ({next(edits)}).\n".encode()))
+        measure(f"preview {quote.stem} (every post)", args.runs, ["preview", quote.stem], root)
         measure("status", args.runs, ["status"], root)
         measure("check", args.runs, ["check"], root)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        quote.write_bytes(original)
+    if args.serve:
+        subprocess.run([sys.executable, str(Path(__file__).with_name("serve_reload.py")), "--site", str(root),
+                        "--edits", str(args.serve)], check=True)
+    if temp:
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 if __name__ == "__main__":

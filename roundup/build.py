@@ -14,7 +14,7 @@ from roundup.model import Site
 from roundup.progress import SILENT, Progress
 from roundup.render import render_site
 from roundup.validate import load_site
-from roundup.write import Output
+from roundup.write import Output, tidy
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +33,16 @@ class BuildReport:
 
 
 def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT, copies: bool = False,
-            cache: Cache | None = None, workers: int = 1) -> tuple[Site, tuple[PostStatus, ...], Output]:
+            cache: Cache | None = None, workers: int = 1,
+            previous: Output | None = None) -> tuple[Site, tuple[PostStatus, ...], Output]:
     """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`).
-    With `cache`, what is unchanged since it was saved is reused; the rest is done on `workers` processes."""
+    With `cache`, what is unchanged since it was saved is reused, as are pages of the `previous` build
+    made from the same inputs; the rest is done on `workers` processes."""
     site = load_site(root, progress, cache, workers)
     problems = Problems()
     statuses = assess_site(site, problems, progress, copies, cache)
     problems.raise_if_any()
-    return site, statuses, render_site(site, statuses, drafts, progress, cache, workers)
+    return site, statuses, render_site(site, statuses, drafts, progress, cache, workers, previous)
 
 
 def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT,
@@ -62,6 +64,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
         if strict and report.withheld:
             raise RoundupError([_withheld_problem(s) for s in report.withheld])
         if report is cache.report:  # the published site is this build already
+            tidy(report.output)
             report = replace(report, written=0)
         else:
             output.commit(site.config.output, progress, cache)

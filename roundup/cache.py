@@ -3,6 +3,9 @@ written, reused while the files behind them are unchanged, so that a rebuild doe
 
 from __future__ import annotations
 
+import copyreg
+import functools
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -20,6 +23,8 @@ from roundup.model import Post
 FORMAT = (3, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 NAME = "build.pickle"
+MARKER = ".roundup-build"
+"""The file that marks an output folder as written by roundup."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,7 @@ class Cache:
     def load(cls, root: Path) -> Cache:
         """The cache of the site at `root`; an empty one when there is none or it cannot be used."""
         path = root / ".roundup" / "cache" / NAME
+        _register_fast_pickling()
         try:
             with open(path, "rb") as handle:
                 stored = pickle.load(handle)
@@ -73,6 +79,7 @@ class Cache:
             return
         folder = state_dir(root, "cache")
         path = folder / NAME
+        _register_fast_pickling()
         with locked(folder):
             remove_temporaries(path)
             atomic_write(path, pickle.dumps((FORMAT, self), protocol=pickle.HIGHEST_PROTOCOL))
@@ -83,10 +90,33 @@ class Cache:
         return entry is not None and entry[0] == key and self.untouched(path, output)
 
     def published_untouched(self) -> bool:
-        """The output of the last build is still there, every file as it was written."""
-        if self.report is None or not (self.report.output / ".roundup-build").is_file():
+        """The output of the last build is still there, exactly as it was written."""
+        return self.report is not None and self.output_untouched(self.report.output)
+
+    def output_untouched(self, output: Path) -> bool:
+        """`output` holds the files the last build wrote, each untouched, and nothing else."""
+        if not (output / MARKER).is_file():
             return False
-        return all(self.untouched(path, self.report.output) for path in self.written)
+        found, folders = 0, [""]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(output / folder) as scan:
+                    entries = list(scan)
+            except OSError:
+                return False
+            if not entries:
+                return False  # an empty folder the build did not make
+            for entry in entries:
+                path = folder + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path + "/")
+                elif path != MARKER:
+                    st = entry.stat(follow_symlinks=False)
+                    if self.written.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
+                        return False
+                    found += 1
+        return found == len(self.written)
 
     def untouched(self, path: str, output: Path) -> bool:
         try:
@@ -97,12 +127,14 @@ class Cache:
 
 
 def fingerprint(root: Path, drafts: bool) -> str:
-    """Who and when every input file is (site.yml, contributors/, posts/, themes/ and the shipped theme),
-    with roundup's version and --drafts: equal fingerprints mean a build would write the same site."""
+    """Who and when every input file is (site.yml, contributors/, posts/, themes/, the shipped theme and
+    the cached avatar renditions), with roundup's version and --drafts: equal fingerprints mean a build
+    would write the same site."""
     from roundup.render import package_theme  # render needs this module; this needs render only here
 
     seen: list[tuple] = []
-    for top in (root / "site.yml", root / "contributors", root / "posts", root / "themes", package_theme()):
+    for top in (root / "site.yml", root / "contributors", root / "posts", root / "themes", package_theme(),
+                root / ".roundup" / "cache" / "avatars"):
         _scan(top, seen)
     return key_of(FORMAT, str(root), drafts, seen)
 
@@ -125,6 +157,19 @@ def _scan(path: Path, seen: list[tuple]) -> None:
                         seen.append((entry.path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
                     except OSError:
                         seen.append((entry.path, None))
+
+
+@functools.cache
+def _register_fast_pickling() -> None:
+    """Frozen slotted dataclasses pickle through a slow generic path (all fields looked up per object);
+    the cache holds hundreds of thousands of them, so each is pickled as its class and field values."""
+    from roundup import gate, model, yamlfast
+    from roundup import errors, approvals
+
+    for cls in (model.Post, model.Quote, model.Contributor, model.Profile, model.Link, model.Avatar,
+                approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus, yamlfast.Deferred):
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        copyreg.pickle(cls, lambda obj, cls=cls, names=names: (cls, tuple(getattr(obj, n) for n in names)))
 
 
 def key_of(*parts: object) -> str:

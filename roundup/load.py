@@ -63,6 +63,7 @@ MAX_VALUES = 50_000
 """Real roundup files nest a few levels and hold hundreds of values. Beyond these limits a file is refused
 before anything is built: libyaml's composer recurses in C (a crash, not an error), its scanner slows with
 every open level, and each value costs time and memory (2 MB of `{}, ` would take 8 s and 450 MB)."""
+TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
 
 
 def _may_hide_a_bomb(text: str) -> bool:
@@ -91,7 +92,7 @@ def _screen(text: str) -> None:
             if isinstance(event, yaml.AliasEvent):
                 problem = "YAML aliases (*name) are not allowed in roundup files"
             elif depth > MAX_DEPTH:
-                problem = f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
+                problem = TOO_DEEP
             elif values > MAX_VALUES:
                 problem = f"more than {MAX_VALUES} values in one file; roundup files are short"
             else:
@@ -172,6 +173,8 @@ def parse_yaml(text: str, path: str, first_line: int = 1, defer: str | None = No
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        if "maximum nesting depth" in str(exc.problem):  # newer libyaml stops at 1,000 levels itself
+            message = TOO_DEEP
         return Problem(path, line, f"invalid YAML: {message}")
     except (yaml.YAMLError, RecursionError) as exc:
         return Problem(path, first_line, f"invalid YAML: {str(exc) or type(exc).__name__}")

@@ -47,6 +47,8 @@ class SiteConfig:
     """Absolute path of the previews folder."""
     language: str
     mail: MailConfig
+    markdown: str = "markdown-it"
+    """The Markdown engine (`markdown.ENGINES`): markdown-it, or the faster cmark-gfm."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from jinja2 import pass_context
 from roundup import __version__, avatars, meta, parallel
 from roundup.cache import Cache, key_of
 from roundup.errors import Problem, RoundupError
+from roundup.fsutil import state_dir
 from roundup.gate import PostStatus
 from roundup.load import rel
 from roundup.model import Site, SiteConfig
@@ -46,13 +47,15 @@ def theme_folders(config: SiteConfig) -> list[Path]:
     return folders
 
 
-def environment(config: SiteConfig) -> jinja2.Environment:
-    """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme."""
+def environment(config: SiteConfig, compiled: bool = False) -> jinja2.Environment:
+    """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme.
+    With `compiled`, templates compiled by earlier builds are kept in .roundup/cache/templates/."""
     templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)
                  if (folder / "templates").is_dir()]
     loader = jinja2.ChoiceLoader([*templates, jinja2.PrefixLoader({"default": templates[-1]})])
+    bytecode = jinja2.FileSystemBytecodeCache(str(state_dir(config.root, "cache", "templates"))) if compiled else None
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode)
     env.filters["url"] = _url
     env.globals["generator"] = f"roundup {__version__}"
     return env
@@ -84,15 +87,16 @@ def _url(context, value: str | None) -> str:
 
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
-                cache: Cache | None = None, workers: int = 1) -> Output:
+                cache: Cache | None = None, workers: int = 1, previous: Output | None = None) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. A page
-    made from the same inputs as the one `cache` says is published is kept, not rendered again; post
-    pages are rendered on `workers` processes when there are many."""
-    env = environment(site.config)
+    made from the same inputs as the one `cache` says is published (or as the one in the `previous`
+    in-memory build, for `serve`) is kept, not rendered again; post pages are rendered on `workers`
+    processes when there are many."""
+    env = environment(site.config, compiled=cache is not None)
     compile_templates(env, site.config.root)
     views = Views(site, statuses, drafts)
     out = Output()
-    page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts))
+    page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts), previous)
     sv, base = views.site_view, site.config.base_url
     keys = {view.slug: _post_inputs(status) for view, status in zip(views.posts, views.statuses)}
     page("index.html", "index.html", list(keys.values()), posts=views.posts, share=meta.for_site(
@@ -136,7 +140,7 @@ def _common_key(site: Site, drafts: bool) -> str:
     theme = [(str(path), path.read_bytes()) for folder in theme_folders(site.config)
              for path in sorted(folder.rglob("*")) if path.is_file()]
     c = site.config
-    return key_of(__version__, theme, c.title, c.base_url, c.language, c.editor.name, drafts)
+    return key_of(__version__, theme, c.title, c.base_url, c.language, c.editor.name, c.markdown, drafts)
 
 
 class _Pages:
@@ -144,16 +148,25 @@ class _Pages:
     inputs (`key`) are those of the published one is kept as it is."""
 
     def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool,
-                 cache: Cache | None, common: str):
+                 cache: Cache | None, common: str, previous: Output | None):
         self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
-        self.cache, self.common = cache, common
+        self.cache, self.common, self.previous = cache, common, previous
 
     def __call__(self, path: str, template: str, inputs: object, **context) -> None:
         key = key_of(self.common, template, inputs)
+        if not self.reused(path, key, template):
+            self.out.add(path, self.render(path, template, context), origin=template, key=key)
+
+    def reused(self, path: str, key: str, template: str) -> bool:
+        """Keep the page made from `key` if the published output or the previous build has it."""
         if self.cache is not None and self.cache.reusable(path, key, self.site.config.output):
             self.out.keep(path, key, origin=template)
-        else:
-            self.out.add(path, self.render(path, template, context), origin=template, key=key)
+            return True
+        old = self.previous.files.get(path) if self.previous is not None else None
+        if old is not None and old.key == key and old.data is not None:
+            self.out.add(path, old.data, origin=template, key=key)
+            return True
+        return False
 
     def render(self, path: str, template: str, context: dict) -> bytes:
         root = "../" * path.count("/")
@@ -167,9 +180,7 @@ class _Pages:
         todo = []
         for path, inputs, post in pages:
             key = key_of(self.common, "post.html", inputs)
-            if self.cache is not None and self.cache.reusable(path, key, self.site.config.output):
-                self.out.keep(path, key, origin="post.html")
-            else:
+            if not self.reused(path, key, "post.html"):
                 todo.append((path, key, post))
         for done, (path, key, data) in enumerate(parallel.run(self._post_page, todo, workers), 1):
             self.out.add(path, data, origin="post.html", key=key)

@@ -19,6 +19,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 
 from roundup.build import prepare
+from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError
 from roundup.render import package_theme
 from roundup.validate import load_config
@@ -84,11 +85,13 @@ class Server:
         self.live = Live()
         self.changed = threading.Condition()
         self.queue: queue.Queue[str] = queue.Queue()
+        self.cache = Cache(enabled=False)
+        """What the last rebuilds read, kept in memory: a rebuild reads and renders only what changed."""
 
     def rebuild(self, reason: str) -> None:
         started = time.perf_counter()
         try:
-            _, _, output = prepare(self.root, drafts=True)
+            _, _, output = prepare(self.root, drafts=True, cache=self.cache, previous=self.live.output)
         except RoundupError as exc:
             with self.changed:
                 self.live.errors = exc.lines()

@@ -10,11 +10,12 @@ from roundup.cache import Cache
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, rel
+from roundup.markdown import DEFAULT_ENGINE, engine_problem
 from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
 
-SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail")
+SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
 AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
@@ -65,7 +66,17 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         previews=_folder(f, root, "previews", "_previews"),
         language=f.text("language", default="en") or "en",
         mail=_mail(f),
+        markdown=_engine(f),
     )
+
+
+def _engine(f: Fields) -> str:
+    name = f.text("markdown", default=DEFAULT_ENGINE) or DEFAULT_ENGINE
+    problem = engine_problem(name)
+    if problem:
+        f.error("markdown", problem)
+        return DEFAULT_ENGINE
+    return name
 
 
 def _editor(f: Fields) -> Editor:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from roundup.avatars import Rendition, initials, picture
 from roundup.fields import slugify
 from roundup.gate import Inclusion, PostStatus
-from roundup.markdown import render
+from roundup.markdown import DEFAULT_ENGINE, render
 from roundup.model import Contributor, Post, Quote, Site
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -76,15 +76,17 @@ class VoiceView:
     contributor_path: str
     share_url: str
     highlighted: bool = False
+    engine: str = DEFAULT_ENGINE
+    """The Markdown engine of the site (see `markdown.ENGINES`)."""
 
     @property
     def bio_html(self) -> Markup:
         """Rendered when a template asks: list pages show faces, not words."""
-        return render(self.bio_md, 3)
+        return render(self.bio_md, 3, self.engine)
 
     @property
     def body_html(self) -> Markup:
-        return render(self.body_md, 3)
+        return render(self.body_md, 3, self.engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +106,15 @@ class PostView:
     voices: tuple[VoiceView, ...]
     withheld: bool
     pending: tuple[PendingView, ...]
+    engine: str = DEFAULT_ENGINE
 
     @property
     def intro_html(self) -> Markup:
-        return render(self.intro_md, 2)
+        return render(self.intro_md, 2, self.engine)
 
     @property
     def outro_html(self) -> Markup:
-        return render(self.outro_md, 2)
+        return render(self.outro_md, 2, self.engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +141,11 @@ class ContributorView:
     path: str
     abs_url: str
     appearances: tuple[AppearanceView, ...]
+    engine: str = DEFAULT_ENGINE
 
     @property
     def bio_html(self) -> Markup:
-        return render(self.bio_md, 2)
+        return render(self.bio_md, 2, self.engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +165,7 @@ class Views:
 
     def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool):
         self.site = site
-        self.base = site.config.base_url
+        self.base, self.engine = site.config.base_url, site.config.markdown
         shown = {Inclusion.PUBLISHED} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
         self.statuses = tuple(s for s in statuses if s.inclusion in shown)
         self.site_view = SiteView(site.config.title, self.base, site.config.language,
@@ -183,7 +187,7 @@ class Views:
             tags=tuple(TagRef(t, tag_path(t)) for t in post.tags), path=f"posts/{post.slug}/",
             abs_url=f"{self.base}posts/{post.slug}/", intro_md=post.intro,
             outro_md=post.outro, voices=tuple(self.voice(post, q) for q in post.quotes),
-            withheld=withheld, pending=pending,
+            withheld=withheld, pending=pending, engine=self.engine,
         )
 
     def voice(self, post: Post, quote: Quote) -> VoiceView:
@@ -194,7 +198,7 @@ class Views:
             links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
             initials=initials(p.name), bio_md=p.bio, prompt=quote.prompt,
             body_md=quote.body, contributor_path=f"contributors/{person.id}/",
-            share_url=f"{self.base}posts/{post.slug}/#voice-{person.id}",
+            share_url=f"{self.base}posts/{post.slug}/#voice-{person.id}", engine=self.engine,
         )
 
     def avatar(self, person: Contributor) -> AvatarView:
@@ -228,7 +232,7 @@ class Views:
             id=person.id, name=p.name, handle=p.handle, url=p.url,
             links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
             initials=initials(p.name), bio_md=p.bio, path=f"contributors/{person.id}/",
-            abs_url=f"{self.base}contributors/{person.id}/", appearances=appearances,
+            abs_url=f"{self.base}contributors/{person.id}/", appearances=appearances, engine=self.engine,
         )
 
     def tags(self) -> tuple[TagView, ...]:

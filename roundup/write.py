@@ -10,12 +10,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from roundup.cache import Cache
+from roundup.cache import MARKER, Cache
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import fsync_dir, locked, sync_filesystem, usual_mode
 from roundup.progress import SILENT, Progress
 
-MARKER = ".roundup-build"
 """A file in every output folder, so roundup never replaces a folder it did not make."""
 
 
@@ -73,9 +72,9 @@ class Output:
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         with locked(folder.parent):
-            _clean_leftovers(folder)
+            clean_leftovers(folder)
             plan = {path: self._unchanged(path, item, folder, cache) for path, item in self.files.items()}
-            if all(plan.values()) and set(plan) == set(cache.written) and (folder / MARKER).is_file():
+            if all(plan.values()) and set(plan) == set(cache.written) and cache.output_untouched(folder):
                 self.written = 0  # the published site is this build already: leave it be
                 cache.pages = {path: (item.key or "", cache.pages[path][1]) for path, item in self.files.items()}
                 return
@@ -167,7 +166,13 @@ def _exchange(a: Path, b: Path) -> bool:
     return False
 
 
-def _clean_leftovers(folder: Path) -> None:
+def tidy(folder: Path) -> None:
+    """Clean up after an interrupted build, when this build has nothing to write."""
+    with locked(folder.parent):
+        clean_leftovers(folder)
+
+
+def clean_leftovers(folder: Path) -> None:
     """Remove staging folders that an interrupted build left beside the output."""
     if folder.parent.is_dir():
         for stale in folder.parent.glob(f".{folder.name}.new-*"):

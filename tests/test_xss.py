@@ -18,6 +18,8 @@ from lxml import etree
 from conftest import Site, assert_problem, free_port
 from xss_corpus import MARKDOWN, MARKUP, URLS_ACCEPTED, URLS_REFUSED
 
+from roundup.markdown import ENGINES
+
 GROUP = 8
 """Voices per post: the corpus is spread over several posts, every payload in every field."""
 
@@ -69,13 +71,13 @@ def answer(root: Path, *args: str) -> None:
     assert main(["--site", str(root), *args]) == 0
 
 
-@pytest.fixture(scope="module")
-def xss(tmp_path_factory) -> Site:
+@pytest.fixture(scope="module", params=ENGINES)
+def xss(tmp_path_factory, request) -> Site:
     """Every markup payload as a name, handle, link label, tag, title, summary, prompt, bio, quote, intro
     and decline reason; every Markdown payload in quotes, bios and the editor's text; the accepted hostile
-    URLs as profile URLs and credit links. Built with --drafts, previewed, thanked."""
+    URLs as profile URLs and credit links. Built with --drafts, previewed, thanked; once per Markdown engine."""
     site = Site(tmp_path_factory.mktemp("xss") / "site")
-    site.config(title=MARKUP[0], editor={"name": MARKUP[1], "email": "ed@example.org"})
+    site.config(title=MARKUP[0], editor={"name": MARKUP[1], "email": "ed@example.org"}, markdown=request.param)
     markdown = "\n\n".join(MARKDOWN)
     for i, payload in enumerate(MARKUP):
         site.contributor(f"c{i:02d}", payload, handle=payload, url=URLS_ACCEPTED[i % len(URLS_ACCEPTED)],

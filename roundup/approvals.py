@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,18 @@ def approved_copy(record: Record | None, problems: Problems | None = None) -> di
             problems.items.append(data)
         return None
     return data
+
+
+def without_copies(records: dict[str, Record]) -> dict[str, Record]:
+    """The records as the build cache keeps them: the long approved copies left in the file (a voice that
+    changed has its post's approvals read again, see `needs_copies`)."""
+    return {cid: replace(r, content=None) if isinstance(r.content, Deferred) else r for cid, r in records.items()}
+
+
+def needs_copies(records: dict[str, Record], digests: dict[str, str]) -> bool:
+    """Some voice (contributor id → digest now) differs from what was answered, and its copy was left out."""
+    return any(r.decision is not None and r.digest != digests.get(cid) and r.content is None
+               for cid, r in records.items() if cid in digests)
 
 
 def path_of(site_root: Path, post: Post) -> Path:

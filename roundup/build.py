@@ -57,6 +57,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     try:
         report = cache.report if cache.inputs == inputs and cache.published_untouched() else None
         if report is None:
+            cache.load_posts()
             site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers())
             withheld = tuple(s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
             published = sum(s.inclusion is Inclusion.PUBLISHED for s in statuses)

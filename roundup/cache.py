@@ -20,9 +20,11 @@ from roundup.errors import Problem
 from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
 from roundup.model import Post
 
-FORMAT = (3, __version__, sys.version_info[:2])
+FORMAT = (4, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
-NAME = "build.pickle"
+STATE, POSTS = "state.pickle", "posts.pickle"
+"""The cache is two files: what the last build wrote (small, enough to see that nothing changed), and
+what it read (every post, large: loaded only when something did change)."""
 MARKER = ".roundup-build"
 """The file that marks an output folder as written by roundup."""
 
@@ -58,31 +60,36 @@ class Cache:
     report: Any = None
     """That build's BuildReport: when neither inputs nor output changed since, it is the answer."""
     enabled: bool = True
+    root: Path | None = None
+    """Where the posts part is loaded from by `load_posts` (None: nothing to load)."""
 
     @classmethod
     def load(cls, root: Path) -> Cache:
-        """The cache of the site at `root`; an empty one when there is none or it cannot be used."""
-        path = root / ".roundup" / "cache" / NAME
-        _register_fast_pickling()
-        try:
-            with open(path, "rb") as handle:
-                stored = pickle.load(handle)
-            if isinstance(stored, tuple) and stored[0] == FORMAT and isinstance(stored[1], cls):
-                return stored[1]
-        except Exception:  # a cache is only ever a shortcut: anything odd about it means starting afresh
-            pass
-        return cls()
+        """The small part of the cache of the site at `root` (what the last build wrote); an empty cache when
+        there is none or it cannot be used. The posts part follows with `load_posts`."""
+        stored = _read(root / ".roundup" / "cache" / STATE)
+        if not isinstance(stored, dict) or set(stored) != {"pages", "written", "inputs", "report"}:
+            return cls()
+        return cls(root=root, **stored)
+
+    def load_posts(self) -> None:
+        """What the last build read, for a build that has something to do."""
+        stored = _read(self.root / ".roundup" / "cache" / POSTS) if self.root else None
+        self.root = None
+        if isinstance(stored, tuple) and len(stored) == 2 and all(isinstance(part, dict) for part in stored):
+            self.posts, self.digests = stored
 
     def save(self, root: Path) -> None:
         """Write the cache atomically (a killed build leaves the previous one)."""
         if not self.enabled:
             return
         folder = state_dir(root, "cache")
-        path = folder / NAME
         _register_fast_pickling()
+        state = {"pages": self.pages, "written": self.written, "inputs": self.inputs, "report": self.report}
         with locked(folder):
-            remove_temporaries(path)
-            atomic_write(path, pickle.dumps((FORMAT, self), protocol=pickle.HIGHEST_PROTOCOL))
+            for name, part in ((POSTS, (self.posts, self.digests)), (STATE, state)):
+                remove_temporaries(folder / name)
+                atomic_write(folder / name, pickle.dumps((FORMAT, part), protocol=pickle.HIGHEST_PROTOCOL))
 
     def reusable(self, path: str, key: str, output: Path) -> bool:
         """The published output still holds exactly the page made from `key`, untouched since."""
@@ -124,6 +131,17 @@ class Cache:
         except OSError:
             return False
         return self.written.get(path) == (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read(path: Path) -> Any:
+    """One part of the cache, or None when it is missing, from another roundup or Python, or damaged."""
+    _register_fast_pickling()
+    try:
+        with open(path, "rb") as handle:
+            stored = pickle.load(handle)
+    except Exception:  # a cache is only ever a shortcut: anything odd about it means starting afresh
+        return None
+    return stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT else None
 
 
 def fingerprint(root: Path, drafts: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from roundup.approvals import Record, approved_copy, read_records
+from roundup.approvals import Record, approved_copy, needs_copies, read_records
 from roundup.cache import Cache, key_of
 from roundup.digest import changed_parts, digest_of, profile_snapshot, snapshot, voice_digest
 from roundup.errors import Problems
@@ -74,11 +74,10 @@ def assess_site(site: Site, problems: Problems, progress: Progress = SILENT,
     digests = _Digests(site, cache)
     for done, post in enumerate(site.posts, 1):
         entry = cache.posts.get(post.slug) if cache else None
-        if entry is not None and not copies:
-            records = entry.records
-        else:
-            records = read_records(site.config.root, post, problems, copies)
-        statuses.append(assess(site, post, records, digests))
+        status = assess(site, post, entry.records, digests) if entry is not None and not copies else None
+        if status is None or needs_copies(entry.records, {v.contributor_id: v.digest for v in status.voices}):
+            status = assess(site, post, read_records(site.config.root, post, problems, copies), digests)
+        statuses.append(status)
         progress("checking approvals", done, len(site.posts))
     return tuple(statuses)
 

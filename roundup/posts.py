@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from roundup import parallel
-from roundup.approvals import read_records
+from roundup.approvals import read_records, without_copies
 from roundup.cache import Cache, PostEntry, signature
 from roundup.errors import Problem, Problems
 from roundup.fields import ID_RE, Fields, slugify
@@ -84,7 +84,8 @@ def read_entry(root: Path, folder: Path, sig: tuple, contributors: dict[str, Con
     asked: dict[str, bool] = {}
     post = _post(root, folder, _Asked(root, contributors, asked), problems)
     records = read_records(root, post, problems) if post else {}
-    return PostEntry(sig, tuple(asked.items()), post if not problems else None, records, tuple(problems.items))
+    return PostEntry(sig, tuple(asked.items()), post if not problems else None, without_copies(records),
+                     tuple(problems.items))
 
 
 class _Asked(dict):

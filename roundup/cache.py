@@ -72,6 +72,14 @@ class Cache:
             return cls()
         return cls(root=root, **stored)
 
+    @classmethod
+    def earlier(cls, root: Path) -> Cache:
+        """Both parts, for a command that only reads the site (status, preview, approve...); never saved."""
+        cache = cls.load(root)
+        cache.load_posts()
+        cache.enabled = False
+        return cache
+
     def load_posts(self) -> None:
         """What the last build read, for a build that has something to do."""
         stored = _read(self.root / ".roundup" / "cache" / POSTS) if self.root else None

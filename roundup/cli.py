@@ -10,12 +10,13 @@ from pathlib import Path
 from roundup import __version__, consent, scaffold
 from roundup.approvals import record
 from roundup.build import build, prepare
+from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError, UsageError
 from roundup.fields import ID_RE
 from roundup.gate import Inclusion, assess_post, assess_site
 from roundup.progress import Progress
 from roundup.report import build_summary, status_report
-from roundup.validate import load_config, load_site
+from roundup.validate import load_config, read_site
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -36,12 +37,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    site = load_site(args.site)
+    cache = Cache.earlier(args.site.resolve())
+    site = read_site(args.site, cache)
     if args.post:
         statuses = (assess_post(site, site.post(args.post)),)
     else:
         problems = Problems()
-        statuses = assess_site(site, problems)
+        statuses = assess_site(site, problems, cache=cache)
         problems.raise_if_any()
     print("\n".join(status_report(statuses)))
     return 0
@@ -58,7 +60,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
         raise UsageError(f"usage: roundup {args.command} <contributor> <slug>"
                          + (" | roundup approve --token TOKEN" if decision == "approved" else ""))
     else:
-        site, contributor = load_site(args.site), args.contributor
+        site, contributor = read_site(args.site), args.contributor
         post = site.post(args.slug)
         record(site, post, contributor, decision, reason=getattr(args, "reason", None))
     status = assess_post(site, post)

@@ -16,7 +16,7 @@ from roundup.mailer import Outgoing, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
 from roundup.preview import due, make_preview
-from roundup.validate import load_site
+from roundup.validate import read_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class Sent:
 
 def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) -> Sent:
     """Write (and optionally send) a preview and message for every voice of theirs awaiting an answer."""
-    site = load_site(root)
+    site = read_site(root)
     require_editor_email(site)
     now = dt.datetime.now(dt.timezone.utc)
     pending = due(site, contributor_id, slug)
@@ -52,7 +52,7 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
 
 def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
     """Record the approval a signed token carries, if it is genuine, unexpired and still current."""
-    site = load_site(root)
+    site = read_site(root)
     claims = tokens.verify(tokens.secret_for(site.config.root), token, dt.datetime.now(dt.timezone.utc))
     post = next((p for p in site.posts if p.slug == claims.slug), None)
     if post is None or claims.contributor_id not in site.contributors:
@@ -73,7 +73,7 @@ def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
 
 def cancel(root: Path, slug: str, deliver: bool) -> Sent:
     """Mark the post cancelled in its front matter and tell every contributor in it."""
-    site = load_site(root)
+    site = read_site(root)
     require_editor_email(site)
     post = site.post(slug)
     _set_status(site.config.root, post, "cancelled")
@@ -86,7 +86,7 @@ def cancel(root: Path, slug: str, deliver: bool) -> Sent:
 
 def thank(root: Path, slug: str, deliver: bool) -> Sent:
     """A thank-you to every contributor of a published post, with the link to their own voice."""
-    site = load_site(root)
+    site = read_site(root)
     require_editor_email(site)
     post = site.post(slug)
     status = assess_post(site, post)

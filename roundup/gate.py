@@ -90,6 +90,8 @@ class _Digests:
         self.profiles = {cid: digest_of({"profile": profile_snapshot(c.profile)})
                          for cid, c in site.contributors.items()} if cache else {}
         self.known = dict(cache.digests) if cache else {}
+        self.posts: dict[tuple, str] = {}
+        """A post's files' signature → its key (one digest a post, not one a voice)."""
         if cache:
             cache.digests = {}
 
@@ -97,7 +99,9 @@ class _Digests:
         entry = self.cache.posts.get(post.slug) if self.cache else None
         if entry is None:
             return voice_digest(post, quote, profile)
-        key = (key_of(entry.signature), quote.contributor_id, self.profiles[quote.contributor_id])
+        if entry.signature not in self.posts:
+            self.posts[entry.signature] = key_of(entry.signature)
+        key = (self.posts[entry.signature], quote.contributor_id, self.profiles[quote.contributor_id])
         digest = self.known.get(key) or voice_digest(post, quote, profile)
         self.cache.digests[key] = digest
         return digest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from roundup import parallel
 from roundup.avatars import inspect
 from roundup.cache import Cache
 from roundup.errors import Problem, Problems, RoundupError
@@ -33,6 +34,13 @@ def load_site(root: Path, progress: Progress = SILENT, cache: Cache | None = Non
     problems.raise_if_any()
     assert config is not None
     return Site(config, contributors, posts)
+
+
+def read_site(root: Path, cache: Cache | None = None) -> Site:
+    """The site for a command that does not build it: posts unchanged since the last build are taken from
+    its cache (`Cache.earlier`, never written here), the others read on every core."""
+    root = root.resolve()
+    return load_site(root, cache=cache if cache is not None else Cache.earlier(root), workers=parallel.workers())
 
 
 def load_config(root: Path, problems: Problems) -> SiteConfig | None:

@@ -58,6 +58,9 @@ def site(args: argparse.Namespace) -> tuple[Path, Path | None]:
         started = time.perf_counter()
         generate(root, args.posts, args.voices, args.contributors, approved=True)
         print(f"generated in {time.perf_counter() - started:.1f} s")
+    config = root / "site.yml"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("markdown:")]
+    config.write_text("\n".join([*lines, f"markdown: {args.markdown}"]) + "\n")
     return root, None if args.site else root.parent
 
 
@@ -69,6 +72,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--site", type=Path, help="measure this site (generated there first if it has no "
                                                    "site.yml, and kept): saves generating a large one each time")
+    parser.add_argument("--markdown", default="markdown-it", choices=["markdown-it", "cmark-gfm"],
+                        help="the Markdown engine the site uses (written into its site.yml)")
     parser.add_argument("--serve", type=int, default=0, metavar="EDITS",
                         help="also time `roundup serve` over this many quote edits (needs Chromium)")
     args = parser.parse_args()
@@ -77,7 +82,7 @@ def main() -> None:
     quote = sorted((posts[len(posts) // 2] / "quotes").glob("*.md"))[0]
     original = quote.read_bytes()
     print(f"site: {len(posts)} posts, {sum(1 for _ in (root / 'contributors').glob('*.yml'))} contributors; "
-          f"{len(os.sched_getaffinity(0))} cores; {args.runs} runs each", flush=True)
+          f"{len(os.sched_getaffinity(0))} cores; {args.markdown}; {args.runs} runs each", flush=True)
     try:
         measure("cold build (no output, no cache)", args.runs, ["build"], root, before=lambda: forget(root))
         measure("rebuild, nothing changed", args.runs, ["build"], root)

@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,27 +163,28 @@ def fingerprint(root: Path, drafts: bool) -> str:
     for top in (root / "site.yml", root / "contributors", root / "posts", root / "themes", package_theme(),
                 root / ".roundup" / "cache" / "avatars"):
         _scan(top, seen)
-    return key_of(FORMAT, str(root), drafts, seen)
+    return hashlib.sha256(pickle.dumps((FORMAT, str(root), drafts, seen), protocol=4)).hexdigest()
 
 
-def _scan(path: Path, seen: list[tuple]) -> None:
+def _scan(path: Path | str, seen: list[tuple]) -> None:
     try:
         st = os.stat(path)
     except OSError:
         seen.append((str(path), None))
         return
     seen.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode))
-    if os.path.isdir(path):
-        with os.scandir(path) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                if entry.is_dir():
-                    _scan(Path(entry.path), seen)
-                else:
-                    try:
-                        st = entry.stat()
-                        seen.append((entry.path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-                    except OSError:
-                        seen.append((entry.path, None))
+    if stat.S_ISDIR(st.st_mode):
+        with os.scandir(path) as scan:
+            entries = sorted((entry.name, entry) for entry in scan)
+        for _, entry in entries:
+            if entry.is_dir():
+                _scan(entry.path, seen)
+            else:
+                try:
+                    st = entry.stat()
+                    seen.append((entry.path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                except OSError:
+                    seen.append((entry.path, None))
 
 
 @functools.cache
@@ -203,13 +205,16 @@ def key_of(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def signature(paths: list[Path]) -> tuple:
-    """Who each file is and when it last changed; a changed signature means read it again."""
+def signature(folder: str) -> tuple:
+    """Who each entry of `folder` is and when it last changed (name, is a folder, inode, size, mtime,
+    ctime), by name; a changed signature means read the folder again."""
     result = []
-    for path in paths:
-        try:
-            st = os.stat(path)
-            result.append((path.name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-        except OSError:
-            result.append((path.name, None))
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                st = entry.stat()
+                result.append((entry.name, entry.is_dir(), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+            except OSError:
+                result.append((entry.name, None))
+    result.sort()
     return tuple(result)

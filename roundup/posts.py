@@ -58,11 +58,10 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
 
 def _signature(folder: Path) -> tuple:
     """Every file a post is read from, and the listing of its folders."""
-    paths = sorted(folder.iterdir())
-    quotes = folder / "quotes"
-    if quotes.is_dir():
-        paths += sorted(quotes.iterdir())
-    return signature(paths)
+    found = signature(str(folder))
+    if any(name == "quotes" and is_dir for name, is_dir, *_ in found):
+        found += signature(str(folder / "quotes"))
+    return found
 
 
 def _has_profile(root: Path, contributors: dict[str, Contributor], cid: str) -> bool:

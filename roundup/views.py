@@ -171,6 +171,7 @@ class Views:
         self.site_view = SiteView(site.config.title, self.base, site.config.language,
                                   site.config.editor.name)
         self._avatars: dict[str, AvatarView] = {}
+        self._people: dict[str, dict] = {}
         self.posts = tuple(self.post(s) for s in self.statuses)
 
     def post(self, status: PostStatus) -> PostView:
@@ -191,15 +192,21 @@ class Views:
         )
 
     def voice(self, post: Post, quote: Quote) -> VoiceView:
-        person = self.site.contributors[quote.contributor_id]
-        p = person.profile
-        return VoiceView(
-            id=person.id, anchor=f"voice-{person.id}", name=p.name, handle=p.handle, url=p.url,
-            links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
-            initials=initials(p.name), bio_md=p.bio, prompt=quote.prompt,
-            body_md=quote.body, contributor_path=f"contributors/{person.id}/",
-            share_url=f"{self.base}posts/{post.slug}/#voice-{person.id}", engine=self.engine,
-        )
+        cid = quote.contributor_id
+        return VoiceView(**self._person(cid), prompt=quote.prompt, body_md=quote.body,
+                         share_url=f"{self.base}posts/{post.slug}/#voice-{cid}")
+
+    def _person(self, cid: str) -> dict:
+        """The parts of a voice that come from the profile, made once a contributor (posts reuse people)."""
+        if cid not in self._people:
+            person = self.site.contributors[cid]
+            p = person.profile
+            self._people[cid] = dict(
+                id=cid, anchor=f"voice-{cid}", name=p.name, handle=p.handle, url=p.url,
+                links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
+                initials=initials(p.name), bio_md=p.bio, contributor_path=f"contributors/{cid}/",
+                engine=self.engine)
+        return self._people[cid]
 
     def avatar(self, person: Contributor) -> AvatarView:
         """The photo's renditions, the remote photo, or a placeholder with the initials."""

@@ -53,7 +53,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     started = time.perf_counter()
     root = root.resolve()
     cache = Cache.load(root) if use_cache else Cache()
-    inputs = fingerprint(root, drafts)
+    inputs = fingerprint(root, drafts, cache)
     try:
         report = cache.report if cache.inputs == inputs and cache.published_untouched() else None
         if report is None:

@@ -63,6 +63,10 @@ class Cache:
     enabled: bool = True
     root: Path | None = None
     """Where the posts part is loaded from by `load_posts` (None: nothing to load)."""
+    scanned: dict[str, tuple] = field(default_factory=dict)
+    """This build's `post_signature` of each post folder, taken by `fingerprint` (never saved)."""
+    pickled: dict[str, tuple[PostEntry, bytes]] = field(default_factory=dict)
+    """Each post entry as loaded, with its pickle: saving an unchanged entry reuses it (never saved)."""
 
     @classmethod
     def load(cls, root: Path) -> Cache:
@@ -86,7 +90,13 @@ class Cache:
         stored = _read(self.root / ".roundup" / "cache" / POSTS) if self.root else None
         self.root = None
         if isinstance(stored, tuple) and len(stored) == 2 and all(isinstance(part, dict) for part in stored):
-            self.posts, self.digests = stored
+            try:
+                self.pickled = {slug: (pickle.loads(blob), blob) for slug, blob in stored[0].items()}
+            except Exception:  # as in _read: a damaged cache is no cache
+                self.pickled = {}
+                return
+            self.posts = {slug: entry for slug, (entry, _) in self.pickled.items()}
+            self.digests = stored[1]
 
     def save(self, root: Path) -> None:
         """Write the cache atomically (a killed build leaves the previous one)."""
@@ -95,10 +105,17 @@ class Cache:
         folder = state_dir(root, "cache")
         _register_fast_pickling()
         state = {"pages": self.pages, "written": self.written, "inputs": self.inputs, "report": self.report}
+        posts = {slug: self._pickle(slug, entry) for slug, entry in self.posts.items()}
         with locked(folder):
-            for name, part in ((POSTS, (self.posts, self.digests)), (STATE, state)):
+            for name, part in ((POSTS, (posts, self.digests)), (STATE, state)):
                 remove_temporaries(folder / name)
                 atomic_write(folder / name, pickle.dumps((FORMAT, part), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _pickle(self, slug: str, entry: PostEntry) -> bytes:
+        loaded = self.pickled.get(slug)
+        if loaded is not None and loaded[0] is entry:
+            return loaded[1]
+        return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
     def reusable(self, path: str, key: str, output: Path) -> bool:
         """The published output still holds exactly the page made from `key`, untouched since."""
@@ -153,16 +170,24 @@ def _read(path: Path) -> Any:
     return stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT else None
 
 
-def fingerprint(root: Path, drafts: bool) -> str:
+def fingerprint(root: Path, drafts: bool, cache: Cache | None = None) -> str:
     """Who and when every input file is (site.yml, contributors/, posts/, themes/, the shipped theme and
     the cached avatar renditions), with roundup's version and --drafts: equal fingerprints mean a build
-    would write the same site."""
+    would write the same site. Each post folder's `post_signature` is left in `cache.scanned`."""
     from roundup.render import package_theme  # render needs this module; this needs render only here
 
     seen: list[tuple] = []
-    for top in (root / "site.yml", root / "contributors", root / "posts", root / "themes", package_theme(),
+    for top in (root / "site.yml", root / "contributors", root / "themes", package_theme(),
                 root / ".roundup" / "cache" / "avatars"):
         _scan(top, seen)
+    posts = root / "posts"
+    scanned = {}
+    if posts.is_dir():
+        for name, is_dir, *rest in signature(str(posts)):
+            scanned[name] = post_signature(str(posts / name)) if is_dir else None
+            seen.append((name, is_dir, *rest, scanned[name]))
+    if cache is not None:
+        cache.scanned = {name: sig for name, sig in scanned.items() if sig is not None}
     return hashlib.sha256(pickle.dumps((FORMAT, str(root), drafts, seen), protocol=4)).hexdigest()
 
 
@@ -218,3 +243,11 @@ def signature(folder: str) -> tuple:
                 result.append((entry.name, None))
     result.sort()
     return tuple(result)
+
+
+def post_signature(folder: str) -> tuple:
+    """Every file a post is read from, and the listing of its folders."""
+    found = signature(folder)
+    if any(name == "quotes" and is_dir for name, is_dir, *_ in found):
+        found += signature(os.path.join(folder, "quotes"))
+    return found

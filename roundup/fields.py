@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -158,6 +159,7 @@ class Fields:
         return Fields(self.path, value, self.problems)
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """A URL-safe name for a tag: lowercase words joined by single hyphens (letters of any script)."""
     words = re.findall(r"[^\W_]+", text.lower())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from roundup import parallel
 from roundup.approvals import read_records, without_copies
-from roundup.cache import Cache, PostEntry, signature
+from roundup.cache import Cache, PostEntry, post_signature
 from roundup.errors import Problem, Problems
 from roundup.fields import ID_RE, Fields, slugify
 from roundup.load import Document, LineDict, load_markdown_file, rel
@@ -36,7 +36,7 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
             problems.add(rel(root, path), None, f"{path.name!r} is not a valid post slug "
                                                 "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
             continue
-        sig = _signature(path)
+        sig = cache.scanned.pop(path.name, None) or post_signature(str(path))
         cached = cache.posts.get(path.name)
         if cached and cached.signature == sig and all(_has_profile(root, contributors, cid) == known
                                                       for cid, known in cached.known):
@@ -54,14 +54,6 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
     posts.sort(key=lambda p: p.slug)
     posts.sort(key=lambda p: p.date, reverse=True)
     return tuple(posts)
-
-
-def _signature(folder: Path) -> tuple:
-    """Every file a post is read from, and the listing of its folders."""
-    found = signature(str(folder))
-    if any(name == "quotes" and is_dir for name, is_dir, *_ in found):
-        found += signature(str(folder / "quotes"))
-    return found
 
 
 def _has_profile(root: Path, contributors: dict[str, Contributor], cid: str) -> bool:

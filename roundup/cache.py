@@ -65,6 +65,9 @@ class Cache:
     """Where the posts part is loaded from by `load_posts` (None: nothing to load)."""
     scanned: dict[str, tuple] = field(default_factory=dict)
     """This build's `post_signature` of each post folder, taken by `fingerprint` (never saved)."""
+    memo: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    """What an earlier build in this process (`serve`) made from the very same objects: a post's status,
+    view and page key, reused while those objects are the same (never saved)."""
     pickled: dict[str, tuple[PostEntry, bytes]] = field(default_factory=dict)
     """Each post entry as loaded, with its pickle: saving an unchanged entry reuses it (never saved)."""
 

@@ -72,11 +72,19 @@ def assess_site(site: Site, problems: Problems, progress: Progress = SILENT,
     `load_site`), each post's approvals were read with the post, and known voice digests are reused."""
     statuses = []
     digests = _Digests(site, cache)
+    memo = cache.memo if cache is not None and not copies else {}
     for done, post in enumerate(site.posts, 1):
         entry = cache.posts.get(post.slug) if cache else None
+        profiles = tuple(site.contributors[q.contributor_id].profile for q in post.quotes)
+        known = memo.get(("status", post.slug))
+        if known is not None and known[0] is post and known[1] is entry.records and known[2] == profiles:
+            statuses.append(known[3])  # `serve`: the same post and approvals as last time, the same people
+            continue
         status = assess(site, post, entry.records, digests) if entry is not None and not copies else None
         if status is None or needs_copies(entry.records, {v.contributor_id: v.digest for v in status.voices}):
             status = assess(site, post, read_records(site.config.root, post, problems, copies), digests)
+        elif cache is not None:
+            memo[("status", post.slug)] = (post, entry.records, profiles, status)
         statuses.append(status)
         progress("checking approvals", done, len(site.posts))
     return tuple(statuses)

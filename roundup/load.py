@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,9 @@ class Document:
 
 def rel(root: Path, path: Path) -> str:
     """`path` relative to the site root, with forward slashes."""
+    text, top = str(path), str(root)
+    if text.startswith(top) and text[len(top):len(top) + 1] == os.sep:
+        return text[len(top) + 1:].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -131,12 +136,13 @@ def read_text(root: Path, path: Path) -> str | Problem:
     """The file's text, or a Problem saying why it cannot be read."""
     name = rel(root, path)
     try:
-        if not _inside(root, path.resolve()):
+        if not _inside(root, _real_path(str(path))):
             link = "a symbolic link" if path.is_symlink() else "in a linked folder"
             return Problem(name, None, f"is {link} leading outside the site; refusing to read it")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return Problem(name, None, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; roundup files are short texts")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                return Problem(name, None, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; roundup files are short texts")
+            data = handle.read()
     except OSError as exc:
         return Problem(name, None, f"cannot be read: {exc.strerror or exc}")
     try:
@@ -147,12 +153,23 @@ def read_text(root: Path, path: Path) -> str | Problem:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        path.relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+def _real_path(path: str) -> str:
+    """Where `path` really is, links followed; a folder's answer is remembered (posts have many files)."""
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    return os.path.join(real_folder(folder), name)
+
+
+@lru_cache(maxsize=256)
+def real_folder(folder: str) -> str:
+    """os.path.realpath of a folder, remembered; `load_site` forgets them all when it starts."""
+    return os.path.realpath(folder)
+
+
+def _inside(root: Path, path: str) -> bool:
+    top = real_folder(str(root))
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def parse_yaml(text: str, path: str, first_line: int = 1, defer: str | None = None) -> LineDict | Problem:

@@ -94,11 +94,11 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     processes when there are many."""
     env = environment(site.config, compiled=cache is not None)
     compile_templates(env, site.config.root)
-    views = Views(site, statuses, drafts)
+    views = Views(site, statuses, drafts, cache.memo if cache is not None else None)
     out = Output()
     page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts), previous)
     sv, base = views.site_view, site.config.base_url
-    keys = {view.slug: _post_inputs(status) for view, status in zip(views.posts, views.statuses)}
+    keys = {view.slug: _post_inputs(status, cache) for view, status in zip(views.posts, views.statuses)}
     page("index.html", "index.html", list(keys.values()), posts=views.posts, share=meta.for_site(
         sv, base, sv.title, f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
     page.posts([(f"posts/{post.slug}/index.html", keys[post.slug], post) for post in views.posts], progress, workers)
@@ -127,9 +127,19 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     return out
 
 
-def _post_inputs(status: PostStatus) -> str:
+def _post_inputs(status: PostStatus, cache: Cache | None = None) -> str:
     """What a post's page (and its card in lists) is made from; each voice's digest stands for its quote
-    and profile and the post's own text."""
+    and profile and the post's own text. Remembered in `cache.memo` for the very same status."""
+    known = cache.memo.get(("key", status.post.slug)) if cache is not None else None
+    if known is not None and known[0] is status:
+        return known[1]
+    key = _inputs_key(status)
+    if cache is not None:
+        cache.memo[("key", status.post.slug)] = (status, key)
+    return key
+
+
+def _inputs_key(status: PostStatus) -> str:
     p = status.post
     return key_of(p.slug, p.title, p.date, p.summary, p.tags, p.status, p.intro, p.outro, status.inclusion,
                   [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices])

@@ -26,7 +26,7 @@ from roundup.validate import load_config
 from roundup.write import Output
 
 EVENTS = "/__roundup/events"
-DEBOUNCE = 0.1
+DEBOUNCE = 0.04
 """Seconds of quiet before a burst of changes (an editor's atomic save) is rebuilt once."""
 WRITES = (FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
           DirCreatedEvent, DirDeletedEvent, DirMovedEvent)
@@ -88,8 +88,10 @@ class Server:
         self.cache = Cache(enabled=False)
         """What the last rebuilds read, kept in memory: a rebuild reads and renders only what changed."""
 
-    def rebuild(self, reason: str) -> None:
+    def rebuild(self, reason: str, paths: list[str] | None = None) -> None:
+        """Build again after a batch of changed `paths` (None: look at every input)."""
         started = time.perf_counter()
+        self.cache.scanned = self.unchanged_posts(paths) if self.live.errors is None else {}
         try:
             _, _, output = prepare(self.root, drafts=True, cache=self.cache, previous=self.live.output)
         except RoundupError as exc:
@@ -104,6 +106,19 @@ class Server:
             self.live.generation += 1
             self.changed.notify_all()
         print(f"{reason}: rebuilt {len(output)} files in {time.perf_counter() - started:.2f} s", flush=True)
+
+    def unchanged_posts(self, paths: list[str] | None) -> dict[str, tuple]:
+        """The signature each post was last read with, for the posts the watcher saw no change in: those
+        are not looked at again. Nothing is taken on trust after a failed build or when a post folder itself
+        came or went."""
+        touched = set()
+        for path in paths or ["posts"]:
+            parts = path.split("/")
+            if parts[0] == "posts" and len(parts) < 3:
+                return {}
+            if parts[0] == "posts":
+                touched.add(parts[1])
+        return {slug: entry.signature for slug, entry in self.cache.posts.items() if slug not in touched}
 
     def batches(self):
         """Change batches: the first change, then everything that follows within DEBOUNCE seconds."""
@@ -123,7 +138,7 @@ class Server:
     def build_loop(self) -> None:
         for paths in self.batches():
             shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-            self.rebuild(f"changed {shown}")
+            self.rebuild(f"changed {shown}", paths)
 
     def stop(self) -> None:
         with self.changed:

@@ -10,7 +10,7 @@ from roundup.avatars import inspect
 from roundup.cache import Cache
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
-from roundup.load import Document, load_yaml_file, rel
+from roundup.load import Document, load_yaml_file, real_folder, rel
 from roundup.markdown import DEFAULT_ENGINE, engine_problem
 from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
@@ -27,6 +27,7 @@ def load_site(root: Path, progress: Progress = SILENT, cache: Cache | None = Non
     """Read and validate the whole site under `root`; raise RoundupError listing every problem. Posts
     unchanged since `cache` saw them are taken from it; the others are read on `workers` processes."""
     root = root.resolve()
+    real_folder.cache_clear()  # a folder may have become a link since the last load (in `serve`)
     problems = Problems()
     config = load_config(root, problems)
     contributors = load_contributors(root, problems)

@@ -163,8 +163,10 @@ def display_date(day: dt.date) -> str:
 class Views:
     """Builds view objects for one build, rendering each piece of Markdown once."""
 
-    def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool):
-        self.site = site
+    def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool, memo: dict | None = None):
+        """`memo` (see `Cache.memo`): post views made by an earlier build in this process, reused for the
+        very same post status under the same settings."""
+        self.site, self.memo = site, memo if memo is not None else {}
         self.base, self.engine = site.config.base_url, site.config.markdown
         shown = {Inclusion.PUBLISHED} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
         self.statuses = tuple(s for s in statuses if s.inclusion in shown)
@@ -175,6 +177,15 @@ class Views:
         self.posts = tuple(self.post(s) for s in self.statuses)
 
     def post(self, status: PostStatus) -> PostView:
+        settings = (self.base, self.engine, self.site.config.editor.name)
+        known = self.memo.get(("view", status.post.slug))
+        if known is not None and known[0] is status and known[1] == settings:
+            return known[2]
+        view = self._post(status)
+        self.memo[("view", status.post.slug)] = (status, settings, view)
+        return view
+
+    def _post(self, status: PostStatus) -> PostView:
         post = status.post
         withheld = status.inclusion is not Inclusion.PUBLISHED
         pending = ()

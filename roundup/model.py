@@ -49,6 +49,8 @@ class SiteConfig:
     mail: MailConfig
     markdown: str = "markdown-it"
     """The Markdown engine (`markdown.ENGINES`): markdown-it, or the faster cmark-gfm."""
+    paginate: int = 20
+    """Posts on each page of the home page and of each tag's page."""
 
 
 @dataclass(frozen=True, slots=True)

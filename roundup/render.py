@@ -18,7 +18,7 @@ from roundup.gate import PostStatus
 from roundup.load import rel
 from roundup.model import Site, SiteConfig
 from roundup.progress import SILENT, Progress
-from roundup.views import PostView, Views
+from roundup.views import PagerView, PostView, Views, paginate
 from roundup.write import Output
 
 _ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
@@ -99,8 +99,11 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts), previous)
     sv, base = views.site_view, site.config.base_url
     keys = {view.slug: _post_inputs(status, cache) for view, status in zip(views.posts, views.statuses)}
-    page("index.html", "index.html", list(keys.values()), posts=views.posts, share=meta.for_site(
-        sv, base, sv.title, f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
+    home = paginate(views.posts, site.config.paginate, "")
+    for pager in home:
+        page(pager.path + "index.html", "index.html", (pager.number, pager.count, [keys[p.slug] for p in pager.posts]),
+             posts=pager.posts, pager=pager, share=meta.for_site(sv, base + pager.path, _paged(sv.title, pager),
+             f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
     page.posts([(f"posts/{post.slug}/index.html", keys[post.slug], post) for post in views.posts], progress, workers)
     contributors = views.contributors()
     by_path = {view.path: keys[view.slug] for view in views.posts}
@@ -113,15 +116,19 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
         page(f"contributors/{person.id}/index.html", "contributor.html", people[person.id], contributor=person,
              share=meta.for_contributor(sv, person))
     tags = views.tags()
+    tag_pages = {tag.slug: paginate(tag.posts, site.config.paginate, tag.path) for tag in tags}
     for tag in tags:
-        page(f"tags/{tag.slug}/index.html", "tag.html", (tag.name, [keys[p.slug] for p in tag.posts]), tag=tag,
-             share=meta.for_site(sv, base + tag.path, f"Tagged “{tag.name}” · {sv.title}",
-                                 f"Roundups on {sv.title} tagged “{tag.name}”."))
+        for pager in tag_pages[tag.slug]:
+            folder = f"tags/{tag.slug}/{pager.path[len(tag.path):]}"  # the file's path; links are URL-quoted
+            page(folder + "index.html", "tag.html", (tag.name, len(tag.posts), pager.number, pager.count,
+                 [keys[p.slug] for p in pager.posts]), tag=tag, posts=pager.posts, pager=pager,
+                 share=meta.for_site(sv, base + pager.path, _paged(f"Tagged “{tag.name}” · {sv.title}", pager),
+                                     f"Roundups on {sv.title} tagged “{tag.name}”."))
     page("404.html", "404.html", (), root=urlsplit(site.config.base_url).path)
     published = tuple(p for p in views.posts if not p.withheld)
     page("feed.xml", "feed.xml", [keys[p.slug] for p in published[:FEED_LIMIT]], posts=published[:FEED_LIMIT],
          updated=published[0].updated_iso if published else "1970-01-01T00:00:00Z")
-    urls = _sitemap(site, published, contributors, tags)
+    urls = _sitemap(site, published, contributors, tags, [home, *tag_pages.values()])
     page("sitemap.xml", "sitemap.xml", urls, urls=urls)
     _copy_files(site, views, out, contributors)
     return out
@@ -222,8 +229,9 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
 
 
-def _sitemap(site: Site, published, contributors, tags) -> list[tuple[str, str | None]]:
-    """Absolute URLs of published pages only, with a last-modified date where one is known."""
+def _sitemap(site: Site, published, contributors, tags, lists) -> list[tuple[str, str | None]]:
+    """Absolute URLs of published pages only, with a last-modified date where one is known; the further
+    pages of each list of posts after its first."""
     base = site.config.base_url
     urls = [(base, published[0].date_iso if published else None)]
     urls += [(post.abs_url, post.date_iso) for post in published]
@@ -231,7 +239,14 @@ def _sitemap(site: Site, published, contributors, tags) -> list[tuple[str, str |
         urls.append((f"{base}contributors/", None))
     urls += [(c.abs_url, None) for c in contributors if not all(a.withheld for a in c.appearances)]
     urls += [(base + t.path, None) for t in tags if not all(p.withheld for p in t.posts)]
+    urls += [(base + pager.path, None) for pagers in lists for pager in pagers[1:]
+             if not all(p.withheld for p in pager.posts)]
     return urls
+
+
+def _paged(title: str, pager: PagerView) -> str:
+    """A list page's title: the list's own on its first page, with the page number on the others."""
+    return title if pager.number == 1 else f"Page {pager.number} of {pager.count} · {title}"
 
 
 def static_files(config: SiteConfig) -> dict[str, Path]:

@@ -16,7 +16,8 @@ from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
 
-SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown")
+SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
+               "paginate")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
 AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
@@ -76,6 +77,7 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         language=f.text("language", default="en") or "en",
         mail=_mail(f),
         markdown=_engine(f),
+        paginate=f.integer("paginate", 20, 1, 10_000),
     )
 
 

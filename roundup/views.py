@@ -149,6 +149,33 @@ class ContributorView:
 
 
 @dataclass(frozen=True, slots=True)
+class PagerView:
+    """One page of a list of posts (the home page, a tag's page)."""
+
+    number: int
+    """1 for the first page."""
+    count: int
+    """How many pages the list has (at least 1)."""
+    path: str
+    """Site-relative folder of this page: "" or "page/2/" for the home page, "tags/x/page/2/" for a tag."""
+    newer: str | None
+    """The page before this one (newer posts), or None on the first."""
+    older: str | None
+    """The page after this one (older posts), or None on the last."""
+    posts: tuple[PostView, ...]
+    """The posts on this page, newest first."""
+
+
+def paginate(posts: tuple[PostView, ...], per_page: int, path: str) -> tuple[PagerView, ...]:
+    """`posts` split into pages of `per_page`, the first at `path`, the others at `path` + page/N/."""
+    chunks = [posts[start:start + per_page] for start in range(0, len(posts), per_page)] or [()]
+    where = [path if n == 1 else f"{path}page/{n}/" for n in range(1, len(chunks) + 1)]
+    return tuple(PagerView(n, len(chunks), where[n - 1], where[n - 2] if n > 1 else None,
+                           where[n] if n < len(chunks) else None, chunk)
+                 for n, chunk in enumerate(chunks, 1))
+
+
+@dataclass(frozen=True, slots=True)
 class TagView:
     name: str
     slug: str

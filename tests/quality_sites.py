@@ -64,7 +64,7 @@ def hostile(root: Path) -> Built:
     """A site whose every field is long, marked up or in another script; one post published, one withheld."""
     site = Site(root)
     site.config(title=f"Hostile {MARKUP}", base_url="https://example.org/hostile/",
-                editor={"name": f"Ed {LONG_WORD}", "email": "ed@example.org"})
+                editor={"name": f"Ed {LONG_WORD}", "email": "ed@example.org"}, paginate=1)
     site.write("contributors/avatars/rotated.jpg", rotated_jpeg())
     site.write("contributors/avatars/clear.png", transparent_png())
     site.contributor("long-names", f"Maximiliana {LONG_WORD}", handle="@" + "handle_" * 40, url=LONG_URL,
@@ -101,6 +101,7 @@ def hostile(root: Path) -> Built:
                    "contributors": site.out / "contributors/index.html",
                    "contributor": site.out / "contributors/long-names/index.html",
                    "tag": next(site.out.glob("tags/*/index.html")), "404": site.out / "404.html",
+                   "page2": next(site.out.glob("tags/*/page/2/index.html")),
                    "preview": root / "_previews/long-names/withheld.html"}
     return built
 

@@ -4,8 +4,8 @@ written, reused while the files behind them are unchanged, so that a rebuild doe
 from __future__ import annotations
 
 import copyreg
-import functools
 import dataclasses
+import functools
 import hashlib
 import os
 import pickle
@@ -27,7 +27,7 @@ STATE, POSTS = "state.pickle", "posts.pickle"
 """The cache is two files: what the last build wrote (small, enough to see that nothing changed), and
 what it read (every post, large: loaded only when something did change)."""
 MARKER = ".roundup-build"
-"""The file that marks an output folder as written by roundup."""
+"""A file in every output folder written by roundup, so it never replaces a folder it did not make."""
 
 
 @dataclass(frozen=True, slots=True)

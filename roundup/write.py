@@ -15,8 +15,6 @@ from roundup.errors import Problem, RoundupError
 from roundup.fsutil import fsync_dir, locked, sync_filesystem, usual_mode
 from roundup.progress import SILENT, Progress
 
-"""A file in every output folder, so roundup never replaces a folder it did not make."""
-
 
 @dataclass(frozen=True, slots=True)
 class _File:
@@ -72,7 +70,7 @@ class Output:
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         with locked(folder.parent):
-            clean_leftovers(folder)
+            _clean_leftovers(folder)
             plan = {path: self._unchanged(path, item, folder, cache) for path, item in self.files.items()}
             if all(plan.values()) and set(plan) == set(cache.written) and cache.output_untouched(folder):
                 self.written = 0  # the published site is this build already: leave it be
@@ -169,10 +167,10 @@ def _exchange(a: Path, b: Path) -> bool:
 def tidy(folder: Path) -> None:
     """Clean up after an interrupted build, when this build has nothing to write."""
     with locked(folder.parent):
-        clean_leftovers(folder)
+        _clean_leftovers(folder)
 
 
-def clean_leftovers(folder: Path) -> None:
+def _clean_leftovers(folder: Path) -> None:
     """Remove staging folders that an interrupted build left beside the output."""
     if folder.parent.is_dir():
         for stale in folder.parent.glob(f".{folder.name}.new-*"):

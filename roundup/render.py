@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from roundup.gate import PostStatus
 from roundup.load import rel
 from roundup.model import Site, SiteConfig
 from roundup.progress import SILENT, Progress
-from roundup.views import PagerView, PostView, Views, paginate
+from roundup.views import PagerView, Views, paginate
 from roundup.write import Output
 
 _ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
@@ -90,8 +91,8 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
                 cache: Cache | None = None, workers: int = 1, previous: Output | None = None) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. A page
     made from the same inputs as the one `cache` says is published (or as the one in the `previous`
-    in-memory build, for `serve`) is kept, not rendered again; post pages are rendered on `workers`
-    processes when there are many."""
+    in-memory build, for `serve`) is kept, not rendered again; the others are rendered on `workers`
+    processes when there are many (post pages first, then the lists that show them)."""
     env = environment(site.config, compiled=cache is not None)
     compile_templates(env, site.config.root)
     views = Views(site, statuses, drafts, cache.memo if cache is not None else None)
@@ -99,12 +100,15 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts), previous)
     sv, base = views.site_view, site.config.base_url
     keys = {view.slug: _post_inputs(status, cache) for view, status in zip(views.posts, views.statuses)}
+    for post in views.posts:
+        page(f"posts/{post.slug}/index.html", "post.html", keys[post.slug], post=post,
+             later=lambda post=post: {"share": meta.for_post(sv, post)})
+    page.flush("rendering posts", progress, workers)
     home = paginate(views.posts, site.config.paginate, "")
     for pager in home:
         page(pager.path + "index.html", "index.html", (pager.number, pager.count, [keys[p.slug] for p in pager.posts]),
              posts=pager.posts, pager=pager, share=meta.for_site(sv, base + pager.path, _paged(sv.title, pager),
              f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
-    page.posts([(f"posts/{post.slug}/index.html", keys[post.slug], post) for post in views.posts], progress, workers)
     contributors = views.contributors()
     by_path = {view.path: keys[view.slug] for view in views.posts}
     people = {c.id: key_of(c.id, site.contributors[c.id].profile, [by_path[a.post_path] for a in c.appearances])
@@ -130,6 +134,7 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
          updated=published[0].updated_iso if published else "1970-01-01T00:00:00Z")
     urls = _sitemap(site, published, contributors, tags, [home, *tag_pages.values()])
     page("sitemap.xml", "sitemap.xml", urls, urls=urls)
+    page.flush("rendering pages", progress, workers)
     _copy_files(site, views, out, contributors)
     return out
 
@@ -161,18 +166,37 @@ def _common_key(site: Site, drafts: bool) -> str:
 
 
 class _Pages:
-    """Renders one template into the Output, turning template errors into located problems; a page whose
-    inputs (`key`) are those of the published one is kept as it is."""
+    """Renders templates into the Output, turning template errors into located problems; a page whose
+    inputs (`key`) are those of the published one is kept as it is. Pages to render are queued, then
+    rendered together by `flush`, on worker processes when there are many."""
 
     def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool,
                  cache: Cache | None, common: str, previous: Output | None):
         self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
         self.cache, self.common, self.previous = cache, common, previous
+        self.queued: list[tuple[str, str, str, dict, Callable[[], dict] | None]] = []
+        """(path, template, key, context, later) of each page to render; forked workers inherit the list."""
 
-    def __call__(self, path: str, template: str, inputs: object, **context) -> None:
+    def __call__(self, path: str, template: str, inputs: object, later: Callable[[], dict] | None = None,
+                 **context) -> None:
+        """Queue a page made from `inputs`; `later` gives the costly rest of its context, made only if the
+        page is rendered, on the process that renders it."""
         key = key_of(self.common, template, inputs)
         if not self.reused(path, key, template):
-            self.out.add(path, self.render(path, template, context), origin=template, key=key)
+            self.queued.append((path, template, key, context, later))
+
+    def flush(self, label: str, progress: Progress, workers: int) -> None:
+        """Render every queued page (in order, so the output is the same on any number of processes)."""
+        queued = self.queued
+        for done, data in enumerate(parallel.run(self._render_queued, range(len(queued)), workers), 1):
+            path, template, key, _, _ = queued[done - 1]
+            self.out.add(path, data, origin=template, key=key)
+            progress(label, done, len(queued))
+        self.queued = []
+
+    def _render_queued(self, index: int) -> bytes:
+        path, template, _, context, later = self.queued[index]
+        return self.render(path, template, {**context, **later()} if later else context)
 
     def reused(self, path: str, key: str, template: str) -> bool:
         """Keep the page made from `key` if the published output or the previous build has it."""
@@ -192,21 +216,6 @@ class _Pages:
                    "canonical": canonical, "share": None, **context}
         return render_template(self.env, self.site.config.root, template, context, path).encode("utf-8")
 
-    def posts(self, pages: list[tuple[str, str, PostView]], progress: Progress, workers: int) -> None:
-        """Post pages: kept, or rendered here or (many of them) on worker processes."""
-        todo = []
-        for path, inputs, post in pages:
-            key = key_of(self.common, "post.html", inputs)
-            if not self.reused(path, key, "post.html"):
-                todo.append((path, key, post))
-        for done, (path, key, data) in enumerate(parallel.run(self._post_page, todo, workers), 1):
-            self.out.add(path, data, origin="post.html", key=key)
-            progress("rendering posts", done, len(todo))
-
-    def _post_page(self, item: tuple[str, str, PostView]) -> tuple[str, str, bytes]:
-        path, key, post = item
-        return path, key, self.render(path, "post.html", {"post": post, "share": meta.for_post(
-            self.views.site_view, post)})
 
 
 def render_template(env: jinja2.Environment, site_root: Path, template: str, context: dict, target: str) -> str:

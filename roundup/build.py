@@ -70,6 +70,8 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
         else:
             output.commit(site.config.output, progress, cache)
             report = replace(report, written=output.written)
+            del site, statuses, output  # the pages are written: their bytes and views need not outlive this
+            cache.memo.clear()
             cache.inputs, cache.report = inputs, report
             cache.save(root)
     finally:

@@ -112,7 +112,8 @@ class Cache:
         with locked(folder):
             for name, part in ((POSTS, (posts, self.digests)), (STATE, state)):
                 remove_temporaries(folder / name)
-                atomic_write(folder / name, pickle.dumps((FORMAT, part), protocol=pickle.HIGHEST_PROTOCOL))
+                atomic_write(folder / name, functools.partial(pickle.dump, (FORMAT, part),
+                                                              protocol=pickle.HIGHEST_PROTOCOL))
 
     def _pickle(self, slug: str, entry: PostEntry) -> bytes:
         loaded = self.pickled.get(slug)

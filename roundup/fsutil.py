@@ -7,17 +7,19 @@ import ctypes
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace `path` with `data` in one rename, after the bytes are safely on disk."""
+def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], None], mode: int | None = None) -> None:
+    """Replace `path` with `data` in one rename, after the bytes are safely on disk. `data` may be a
+    function that writes the bytes into the open file (for data too large to hold twice in memory)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _mode_for(path) if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            data(handle) if callable(data) else handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

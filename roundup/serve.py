@@ -154,7 +154,9 @@ class _Watch(FileSystemEventHandler):
         self.watched: set[Path] = set()
 
     def start(self, extra: list[Path]) -> None:
-        self.observer.schedule(self, str(self.root), recursive=False)  # site.yml, and inputs created later
+        # site.yml, and inputs created later; only writes are asked of the kernel: reads (a build reads every
+        # input) would flood a large site's inotify queue
+        self.observer.schedule(self, str(self.root), recursive=False, event_filter=list(WRITES))
         for folder in [self.root / name for name in INPUTS[1:]] + extra:
             self._watch(folder)
         self.observer.start()
@@ -162,7 +164,7 @@ class _Watch(FileSystemEventHandler):
     def _watch(self, folder: Path) -> None:
         if folder.is_dir() and folder not in self.watched:
             self.watched.add(folder)
-            self.observer.schedule(self, str(folder), recursive=True)
+            self.observer.schedule(self, str(folder), recursive=True, event_filter=list(WRITES))
 
     def on_any_event(self, event) -> None:
         if not isinstance(event, WRITES):

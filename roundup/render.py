@@ -219,7 +219,6 @@ class _Pages:
         return render_template(self.env, self.site.config.root, template, context, path).encode("utf-8")
 
 
-
 def render_template(env: jinja2.Environment, site_root: Path, template: str, context: dict, target: str) -> str:
     """One template rendered, with any template error reported at its file and line."""
     try:

@@ -188,11 +188,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dump(data: dict[Any, Any]) -> str:
+def dump(data: dict[Any, Any], header: str = HEADER) -> str:
     """YAML that reads back to exactly `data`: readable Unicode when that round-trips, escapes otherwise."""
     for allow_unicode in (True, False):
         text = yaml.dump(data, Dumper=_Dumper, allow_unicode=allow_unicode, sort_keys=False, width=100,
                          default_flow_style=False)
         if yaml.load(text, Loader=_Loader) == data:
-            return HEADER + text
-    raise RoundupError("internal error: approvals could not be written faithfully; nothing was changed")
+            return header + text
+    raise RoundupError("internal error: a record of consent could not be written faithfully; nothing was changed")

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from roundup import parallel
+from roundup import live, parallel
 from roundup.cache import Cache, fingerprint
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.gate import Inclusion, PostStatus, assess_site
@@ -25,6 +25,10 @@ class BuildReport:
     published: int
     withheld: tuple[PostStatus, ...]
     """Withheld and draft posts (shown with --drafts, left out otherwise), with who is pending."""
+    live: tuple[PostStatus, ...]
+    """Posts online in their last fully approved version while a newer one waits (counted as published)."""
+    cancelled: tuple[PostStatus, ...]
+    """Cancelled posts that had been online: taken down."""
     pages: int
     written: int
     """Files the build wrote; the other files were already published as they are."""
@@ -60,16 +64,20 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
             cache.load_posts()
             site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers())
             withheld = tuple(s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
-            published = sum(s.inclusion is Inclusion.PUBLISHED for s in statuses)
-            report = BuildReport(site.config.output, published, withheld, len(output), 0, 0.0, drafts)
-        if strict and report.withheld:
-            raise RoundupError([_withheld_problem(s) for s in report.withheld])
+            live = tuple(s for s in statuses if s.inclusion is Inclusion.LIVE)
+            down = tuple(s for s in statuses if s.inclusion is Inclusion.CANCELLED and s.down)
+            published = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
+            report = BuildReport(site.config.output, published, withheld, live, down, len(output), 0, 0.0, drafts)
+        if strict and (report.withheld or report.live):
+            raise RoundupError([_withheld_problem(s) for s in report.withheld + report.live])
         if report is cache.report:  # the published site is this build already
             tidy(report.output)
             report = replace(report, written=0)
         else:
             output.commit(site.config.output, progress, cache)
             report = replace(report, written=output.written)
+            if remember_live(site, statuses):  # the post folders changed: so did the inputs
+                inputs = fingerprint(root, drafts, cache)
             del site, statuses, output  # the pages are written: their bytes and views need not outlive this
             cache.memo.clear()
             cache.inputs, cache.report = inputs, report
@@ -79,8 +87,28 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     return replace(report, seconds=time.perf_counter() - started)
 
 
+def remember_live(site: Site, statuses: tuple[PostStatus, ...]) -> int:
+    """Keep each published post, as every voice approved it, as its live version (published.yml) for the
+    day an edit leaves it waiting for approval again. Returns how many were written."""
+    written = 0
+    for status in statuses:
+        digests = {v.contributor_id: v.digest for v in status.voices}
+        if status.inclusion is not Inclusion.PUBLISHED or live.matches(status.live, status.post, digests):
+            continue
+        profiles = {cid: site.contributors[cid].profile for cid in digests}
+        approved_on = max(v.record.at for v in status.voices).date()
+        live.remember(site.config.root, status.post, profiles, digests, approved_on)
+        written += 1
+    return written
+
+
 def _withheld_problem(status: PostStatus) -> Problem:
+    if status.inclusion is Inclusion.LIVE:
+        return Problem(status.post.source, None, "waiting (--strict): live: " + status.live_summary)
     reasons = list(status.post_reasons)
+    if status.down:
+        reasons.append(f"taken down: {status.down}")
     if status.pending:
         reasons.append("waiting for " + "; ".join(f"{v.contributor_id} ({v.reason})" for v in status.pending))
     return Problem(status.post.source, None, f"withheld (--strict): {'; '.join(reasons)}")
+

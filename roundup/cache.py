@@ -19,9 +19,9 @@ from roundup import __version__
 from roundup.approvals import Record
 from roundup.errors import Problem
 from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
-from roundup.model import Post
+from roundup.model import Live, Post
 
-FORMAT = (4, __version__, sys.version_info[:2])
+FORMAT = (5, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 STATE, POSTS = "state.pickle", "posts.pickle"
 """The cache is two files: what the last build wrote (small, enough to see that nothing changed), and
@@ -42,6 +42,8 @@ class PostEntry:
     """None when the folder had problems."""
     records: dict[str, Record]
     problems: tuple[Problem, ...]
+    live: Live | None = None
+    """The post's last fully approved version (published.yml), if it has one."""
 
 
 @dataclass(slots=True)
@@ -224,7 +226,7 @@ def _register_fast_pickling() -> None:
     from roundup import errors, approvals
 
     for cls in (model.Post, model.Quote, model.Contributor, model.Profile, model.Link, model.Avatar,
-                approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus, yamlfast.Deferred):
+                model.Live, model.LiveVoice, approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus, yamlfast.Deferred):
         names = tuple(f.name for f in dataclasses.fields(cls))
         copyreg.pickle(cls, lambda obj, cls=cls, names=names: (cls, tuple(getattr(obj, n) for n in names)))
 

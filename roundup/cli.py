@@ -13,7 +13,7 @@ from roundup.build import build, prepare
 from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError, UsageError
 from roundup.fields import ID_RE
-from roundup.gate import Inclusion, assess_post, assess_site
+from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
 from roundup.progress import Progress
 from roundup.report import build_summary, status_report
 from roundup.validate import load_config, read_site
@@ -30,7 +30,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     site, statuses, output = prepare(args.site, drafts=True, copies=True)
-    publish = sum(s.inclusion is Inclusion.PUBLISHED for s in statuses)
+    publish = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
     print(f"No problems in {len(site.posts)} posts and {len(site.contributors)} contributors; "
           f"{publish} would publish, {len(statuses) - publish} would not.")
     return 0
@@ -63,29 +63,48 @@ def cmd_answer(args: argparse.Namespace) -> int:
         site, contributor = read_site(args.site), args.contributor
         post = site.post(args.slug)
         record(site, post, contributor, decision, reason=getattr(args, "reason", None))
-    status = assess_post(site, post)
     print(f"Recorded: {contributor} {decision} their voice in {post.slug}.")
-    if status.inclusion is Inclusion.PUBLISHED:
-        print(f"Every voice has approved: {post.slug} publishes on the next build.")
-    else:
-        waiting = ", ".join(v.contributor_id for v in status.pending) or f"status {post.status}"
-        print(f"{post.slug} is still withheld; waiting for: {waiting}.")
+    print(after_answer(assess_post(site, post)))
     return 0
+
+
+def after_answer(status: PostStatus) -> str:
+    """What an answer means for the post, in one line."""
+    slug = status.post.slug
+    if status.inclusion is Inclusion.CANCELLED:
+        return (f"{slug} is cancelled (status: cancelled in {status.post.source}), so it will not be published; "
+                "set `status: ready` to run it after all.")
+    if status.inclusion is Inclusion.PUBLISHED:
+        return f"Every voice has approved: {slug} publishes on the next build."
+    waiting = ", ".join(v.contributor_id for v in status.pending) or f"status {status.post.status}"
+    if status.inclusion is Inclusion.LIVE:
+        return (f"{slug} stays online in the version approved on {status.live.approved_on.isoformat()}; "
+                f"the new version is waiting for: {waiting}.")
+    down = f" (taken down: {status.down})" if status.down else ""
+    return f"{slug} is still withheld{down}; waiting for: {waiting}."
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     sent = consent.preview(args.site, args.contributor, args.post, args.send)
+    for slug in sent.cancelled:
+        print(f"No preview for {slug}: it is cancelled (status: cancelled in posts/{slug}/post.md).")
     if not sent.written:
-        print(f"Nothing to preview: every voice of {args.contributor} is approved and current.")
+        rest = " other" if sent.cancelled else ""
+        print(f"Nothing to preview: every{rest} voice of {args.contributor} is approved and current.")
         return 0
     return report_sent(sent, args.send)
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
     """cancel / thank <slug>."""
-    sent = (consent.cancel if args.command == "cancel" else consent.thank)(args.site, args.slug, args.send)
-    if args.command == "cancel":
-        print(f"Marked {args.slug} as cancelled (status: cancelled in posts/{args.slug}/post.md).")
+    if args.command == "thank":
+        return report_sent(consent.thank(args.site, args.slug, args.send), args.send)
+    sent = consent.cancel(args.site, args.slug, args.send, args.reason)
+    if sent.already:
+        print(f"{args.slug} is already cancelled (status: cancelled in posts/{args.slug}/post.md); "
+              "no notice was written or sent again.")
+        return 0
+    print(f"Marked {args.slug} as cancelled (status: cancelled in posts/{args.slug}/post.md).")
     return report_sent(sent, args.send)
 
 
@@ -181,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
         p = command(name, cmd_notice, help_text)
         p.add_argument("slug")
         p.add_argument("--send", action="store_true", help="deliver the messages over SMTP")
+        if name == "cancel":
+            p.add_argument("--reason", metavar="TEXT", help="why, quoted in the notice to each contributor")
     p = command("serve", cmd_serve, "serve the site with drafts, rebuilding and reloading on every change")
     p.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free port")
     p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")

@@ -25,6 +25,10 @@ class Sent:
 
     written: tuple[Path, ...]
     failures: tuple[str, ...]
+    already: bool = False
+    """`cancel`: the post was cancelled before, so nothing was written or sent again."""
+    cancelled: tuple[str, ...] = ()
+    """`preview`: the cancelled posts the contributor is in, which get no preview."""
 
 
 def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) -> Sent:
@@ -32,7 +36,7 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
     site = read_site(root)
     require_editor_email(site)
     now = dt.datetime.now(dt.timezone.utc)
-    pending = due(site, contributor_id, slug)
+    pending, cancelled = due(site, contributor_id, slug)
     outgoing, written = [], []
     for status, voice in pending:
         made = make_preview(site, status, voice, now)
@@ -47,7 +51,8 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
     write(outgoing)
     for status, voice in pending:  # only once the page and the message are on disk
         record_preview(site, status.post, contributor_id, voice.digest)
-    return _finish(site, outgoing, written, deliver)
+    sent = _finish(site, outgoing, written, deliver)
+    return Sent(sent.written, sent.failures, cancelled=tuple(cancelled))
 
 
 def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
@@ -71,13 +76,18 @@ def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
     return site, post, claims.contributor_id
 
 
-def cancel(root: Path, slug: str, deliver: bool) -> Sent:
-    """Mark the post cancelled in its front matter and tell every contributor in it."""
+def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> Sent:
+    """Mark the post cancelled in its front matter and tell every contributor in it (that it was taken
+    down, when it was online), quoting the `reason`; a post cancelled before is left as it is."""
     site = read_site(root)
     require_editor_email(site)
     post = site.post(slug)
+    if post.status == "cancelled":
+        return Sent((), (), already=True)
+    was_online = assess_post(site, post).inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)
     _set_status(site.config.root, post, "cancelled")
-    outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id]),
+    outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id],
+                                                          reason, was_online),
                          site.config.previews / q.contributor_id / f"{post.slug}.cancelled.eml")
                 for q in post.quotes]
     write(outgoing)
@@ -90,16 +100,17 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
     require_editor_email(site)
     post = site.post(slug)
     status = assess_post(site, post)
-    if status.inclusion is not Inclusion.PUBLISHED:
+    if status.inclusion not in (Inclusion.PUBLISHED, Inclusion.LIVE):
         waiting = "; ".join([*status.post_reasons, *(f"{v.contributor_id}: {v.reason}" for v in status.pending)])
-        raise RoundupError([Problem(post.source, None, f"is not published ({waiting}); thank-you notes "
-                                                       "go out once it is")])
+        raise RoundupError([Problem(post.source, None, f"is not published ({waiting or post.status}); "
+                                                       "thank-you notes go out once it is")])
+    shown = status.live.post if status.inclusion is Inclusion.LIVE else post  # the voices that are online
     base = site.config.base_url
     outgoing = [Outgoing(q.contributor_id,
-                         thank_message(site, post, site.contributors[q.contributor_id],
+                         thank_message(site, shown, site.contributors[q.contributor_id],
                                        f"{base}posts/{post.slug}/#voice-{q.contributor_id}"),
                          site.config.previews / q.contributor_id / f"{post.slug}.thanks.eml")
-                for q in post.quotes]
+                for q in shown.quotes if q.contributor_id in site.contributors]
     write(outgoing)
     return _finish(site, outgoing, [], deliver)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from roundup import live as live_version
 from roundup.approvals import Record, approved_copy, needs_copies, read_records
 from roundup.cache import Cache, key_of
 from roundup.digest import changed_parts, digest_of, profile_snapshot, snapshot, voice_digest
 from roundup.errors import Problems
-from roundup.model import Post, Profile, Quote, Site
+from roundup.model import Live, Post, Profile, Quote, Site
 from roundup.progress import SILENT, Progress
 
 
@@ -21,9 +22,11 @@ class VoiceState(enum.Enum):
 
 
 class Inclusion(enum.Enum):
-    """Where a post goes: PUBLISHED in every build; WITHHELD and DRAFT only with --drafts; CANCELLED nowhere."""
+    """Where a post goes: PUBLISHED in every build; LIVE in every build as its last fully approved version
+    (with --drafts, as it is now); WITHHELD and DRAFT only with --drafts; CANCELLED nowhere."""
 
     PUBLISHED = "published"
+    LIVE = "live"
     WITHHELD = "withheld"
     DRAFT = "draft"
     CANCELLED = "cancelled"
@@ -49,10 +52,22 @@ class PostStatus:
     post: Post
     voices: tuple[VoiceStatus, ...]
     inclusion: Inclusion
+    live: Live | None = None
+    """The post's last fully approved version, if it has one (shown while the inclusion is LIVE)."""
+    down: str | None = None
+    """Why a post that had a live version is offline now, in words ("cancelled", "kofi declined on ...")."""
 
     @property
     def pending(self) -> tuple[VoiceStatus, ...]:
         return tuple(v for v in self.voices if v.state is not VoiceState.APPROVED)
+
+    @property
+    def live_summary(self) -> str:
+        """A LIVE post in words: "the version approved on 2026-03-02 stays online; the new version is waiting
+        for zoe (quote edited since approval on 2026-03-02)"."""
+        waiting = "; ".join(f"{v.contributor_id} ({v.reason})" for v in self.pending)
+        approved = self.live.approved_on.isoformat() if self.live else "?"
+        return f"the version approved on {approved} stays online; the new version is waiting for {waiting}"
 
     @property
     def post_reasons(self) -> tuple[str, ...]:
@@ -80,9 +95,10 @@ def assess_site(site: Site, problems: Problems, progress: Progress = SILENT,
         if known is not None and known[0] is post and known[1] is entry.records and known[2] == profiles:
             statuses.append(known[3])  # `serve`: the same post and approvals as last time, the same people
             continue
-        status = assess(site, post, entry.records, digests) if entry is not None and not copies else None
+        shown = entry.live if entry is not None else live_version.read(site.config.root, post, problems)
+        status = assess(site, post, entry.records, digests, shown) if entry is not None and not copies else None
         if status is None or needs_copies(entry.records, {v.contributor_id: v.digest for v in status.voices}):
-            status = assess(site, post, read_records(site.config.root, post, problems, copies), digests)
+            status = assess(site, post, read_records(site.config.root, post, problems, copies), digests, shown)
         elif cache is not None:
             memo[("status", post.slug)] = (post, entry.records, profiles, status)
         statuses.append(status)
@@ -118,23 +134,38 @@ class _Digests:
 def assess_post(site: Site, post: Post) -> PostStatus:
     """The status of one post, reading only its own approvals.yml (problems in it are raised)."""
     problems = Problems()
-    status = assess(site, post, read_records(site.config.root, post, problems))
+    records = read_records(site.config.root, post, problems)
+    shown = live_version.read(site.config.root, post, problems)
     problems.raise_if_any()
-    return status
+    return assess(site, post, records, live=shown)
 
 
-def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_digest) -> PostStatus:
+def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_digest,
+           live: Live | None = None) -> PostStatus:
     voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id), digests(post, quote,
                    site.contributors[quote.contributor_id].profile)) for quote in post.quotes)
     if post.status == "cancelled":
-        inclusion = Inclusion.CANCELLED
-    elif post.status == "draft":
-        inclusion = Inclusion.DRAFT
-    elif voices and all(v.state is VoiceState.APPROVED for v in voices):
-        inclusion = Inclusion.PUBLISHED
-    else:
-        inclusion = Inclusion.WITHHELD
-    return PostStatus(post, voices, inclusion)
+        return PostStatus(post, voices, Inclusion.CANCELLED, live, "the post is cancelled" if live else None)
+    if post.status == "draft":
+        return PostStatus(post, voices, Inclusion.DRAFT, live, "the post's status is draft" if live else None)
+    if voices and all(v.state is VoiceState.APPROVED for v in voices):
+        return PostStatus(post, voices, Inclusion.PUBLISHED, live)
+    if live is None:
+        return PostStatus(post, voices, Inclusion.WITHHELD)
+    withdrawn = _withdrawn(live, records)
+    if withdrawn:
+        return PostStatus(post, voices, Inclusion.WITHHELD, live, withdrawn)
+    return PostStatus(post, voices, Inclusion.LIVE, live)
+
+
+def _withdrawn(live: Live, records: dict[str, Record]) -> str | None:
+    """Who of the live version's voices has declined since approving it: their consent is withdrawn."""
+    declined = [records[v.contributor_id] for v in live.voices
+                if v.contributor_id in records and records[v.contributor_id].decision == "declined"]
+    if not declined:
+        return None
+    return "; ".join(f"{r.contributor_id} declined on {r.at.date().isoformat()}" for r in declined) + \
+        ", withdrawing the approval of the version that was online"
 
 
 def _voice(site: Site, post: Post, quote, record: Record | None, digest: str) -> VoiceStatus:

@@ -44,8 +44,15 @@ def preview_message(site: Site, post: Post, person: Contributor, note: str | Non
     """Asking one contributor to review exactly what will appear under their name."""
     company = others(site, post, person.id)
     about = f": {post.summary}" if post.summary else "."
+    request = []
+    if info.declined_on:
+        asked = f"On {info.declined_on} you asked for changes"
+        request = [f"{asked}:", quoted(info.declined_reason)] if info.declined_reason else [f"{asked}."]
+        if info.changes:
+            request.append("Here is the new version, for you to look at again.")
     paragraphs = [
         f"Dear {person.profile.name},",
+        *request,
         *([note] if note else []),
         f"I'm putting together “{post.title}” for {site.config.title}{about}"
         + (f" Your voice appears alongside {company}." if company else ""),
@@ -70,16 +77,27 @@ def preview_message(site: Site, post: Post, person: Contributor, note: str | Non
     return msg
 
 
-def cancel_message(site: Site, post: Post, person: Contributor) -> EmailMessage:
-    """Telling one contributor that the post will not run, and what happens to their words."""
+def cancel_message(site: Site, post: Post, person: Contributor, reason: str | None = None,
+                   was_online: bool = False) -> EmailMessage:
+    """Telling one contributor that the post will not run (or was taken down), why, and what happens to
+    their words."""
+    if was_online:
+        news = (f"I'm sorry to tell you that I have taken “{post.title}” down from {site.config.title}: "
+                "I have cancelled it.")
+        words = "Your words are no longer published there"
+    else:
+        news = f"I'm sorry to tell you that “{post.title}” will not run on {site.config.title}: I have cancelled it."
+        words = "Your words will not be published"
     paragraphs = [
         f"Dear {person.profile.name},",
-        f"I'm sorry to tell you that “{post.title}” will not run on {site.config.title}: I have cancelled it.",
-        "Thank you for the time and thought you gave it. Your words will not be published, here or "
-        "anywhere else; if I ever want to use them another way, I will ask you first.",
+        news,
+        *(["The reason:", quoted(reason)] if reason else []),
+        f"Thank you for the time and thought you gave it. {words}, here or anywhere else; if I ever want "
+        "to use them another way, I will ask you first.",
         f"With thanks,\n{site.config.editor.name}",
     ]
-    return _message(site, person, f"“{post.title}” will not be published", paragraphs)
+    subject = f"“{post.title}” has been taken down" if was_online else f"“{post.title}” will not be published"
+    return _message(site, person, subject, paragraphs)
 
 
 def thank_message(site: Site, post: Post, person: Contributor, voice_url: str) -> EmailMessage:
@@ -112,12 +130,22 @@ def _message(site: Site, person: Contributor, subject: str, paragraphs: list[str
     return msg
 
 
+def quoted(text: str) -> str:
+    """Someone's words quoted in a plain-text message, each line behind "> "."""
+    return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
+
+
 def _html(paragraphs: list[str]) -> str:
     """The same words as HTML: every paragraph escaped, web links made clickable."""
     parts = []
     for text in paragraphs:
         if text.startswith("    "):
             parts.append(f"<pre><code>{escape(text.strip())}</code></pre>")
+            continue
+        if text.startswith(">"):
+            lines = (line[2:] if line.startswith("> ") else line[1:] for line in text.splitlines())
+            parts.append("<blockquote><p>" + str(escape("\n".join(lines))).replace("\n", "<br>\n")
+                         + "</p></blockquote>")
             continue
         html = str(escape(text)).replace("\n", "<br>\n")
         html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)

@@ -9,6 +9,8 @@ from pathlib import Path
 from roundup.errors import RoundupError
 
 STATUSES = ("ready", "draft", "cancelled")
+PREVIEW_OTHERS = ("approved", "all")
+"""What a contributor's preview shows of the other voices: only approved words, or every draft too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class SiteConfig:
     """The Markdown engine (`markdown.ENGINES`): markdown-it, or the faster cmark-gfm."""
     paginate: int = 20
     """Posts on each page of the home page and of each tag's page."""
+    preview_others: str = "approved"
+    """In a preview, the other voices not yet approved show their name only ("approved"), or in full ("all")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +160,31 @@ class Site:
                 return post
         known = ", ".join(p.slug for p in self.posts) or "none yet"
         raise RoundupError(f"posts/{slug}/post.md: no such post (posts: {known})")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveVoice:
+    """One voice of a post's live version, exactly as its contributor approved it."""
+
+    contributor_id: str
+    digest: str
+    """The digest they approved (checked against the stored words when the file is read)."""
+    profile: Profile
+    """Their public profile as approved, without the picture (see `avatar`)."""
+    avatar: tuple[str, str] | None
+    """(source, sha256) of the approved picture; shown only while today's picture is that very one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """The last fully approved version of a post (posts/<slug>/published.yml): it stays online while a
+    newer version waits for approval, until a contributor declines or the post is cancelled."""
+
+    post: Post
+    """The post as approved: its text and its voices (without private notes)."""
+    voices: tuple[LiveVoice, ...]
+    """In the post's voice order."""
+    approved_on: dt.date
+    """The day the last of its voices was approved."""
+    source: str
+    """published.yml relative to the site."""

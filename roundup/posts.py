@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from roundup import parallel
+from roundup import live, parallel
 from roundup.approvals import read_records, without_copies
 from roundup.cache import Cache, PostEntry, post_signature
 from roundup.errors import Problem, Problems
@@ -75,8 +75,9 @@ def read_entry(root: Path, folder: Path, sig: tuple, contributors: dict[str, Con
     asked: dict[str, bool] = {}
     post = _post(root, folder, _Asked(root, contributors, asked), problems)
     records = read_records(root, post, problems) if post else {}
+    shown = live.read(root, post, problems) if post else None
     return PostEntry(sig, tuple(asked.items()), post if not problems else None, without_copies(records),
-                     tuple(problems.items))
+                     tuple(problems.items), shown)
 
 
 class _Asked(dict):

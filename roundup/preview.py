@@ -13,7 +13,7 @@ from roundup.approvals import approved_copy
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError
-from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus, assess_post
+from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.model import Contributor, Site
 from roundup.render import environment, render_template, static_files
 from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date
@@ -31,6 +31,10 @@ class PreviewInfo:
     changes: tuple[Change, ...]
     answered_on: str | None
     """The date of their last answer, when the preview shows what changed since."""
+    declined_on: str | None = None
+    """When they last asked for changes (this preview answers that request)."""
+    declined_reason: str | None = None
+    """What they asked for, in their words, quoted back to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,9 @@ class Preview:
     html: bytes
 
 
-def due(site: Site, contributor_id: str, slug: str | None) -> list[tuple[PostStatus, VoiceStatus]]:
-    """The (post, voice) pairs where this contributor's approval is missing, stale or declined;
+def due(site: Site, contributor_id: str, slug: str | None) -> tuple[list[tuple[PostStatus, VoiceStatus]], list[str]]:
+    """The (post, voice) pairs where this contributor's approval is missing, stale or declined, and the
+    slugs of the cancelled posts they are in (never previewed: named, so nobody wonders why);
     only the posts they are a voice in are assessed."""
     if contributor_id not in site.contributors:
         raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
@@ -54,10 +59,13 @@ def due(site: Site, contributor_id: str, slug: str | None) -> list[tuple[PostSta
     theirs = [p for p in posts if any(q.contributor_id == contributor_id for q in p.quotes)]
     if slug is not None and not theirs:
         raise RoundupError(f"posts/{slug}/post.md: {contributor_id!r} is not a voice in this post")
-    found = [(status, voice) for status in (assess_post(site, p) for p in theirs) for voice in status.voices
-             if voice.contributor_id == contributor_id]
-    return [(s, v) for s, v in found
-            if s.inclusion is not Inclusion.CANCELLED and v.state is not VoiceState.APPROVED]
+    cancelled = [p for p in theirs if p.status == "cancelled"]
+    if slug is not None and cancelled:
+        raise RoundupError([Problem(cancelled[0].source, None, "is cancelled (status: cancelled), so no preview "
+                                    "was written; set `status: ready` to run it after all")])
+    found = [(status, voice) for status in (assess_post(site, p) for p in theirs if p not in cancelled)
+             for voice in status.voices if voice.contributor_id == contributor_id]
+    return [(s, v) for s, v in found if v.state is not VoiceState.APPROVED], [p.slug for p in cancelled]
 
 
 def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Preview:
@@ -72,7 +80,7 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False,
         "canonical": views.posts[0].abs_url, "preview": info, "inline_css": _inline_css(site),
-        "post": as_preview(views.posts[0], contributor.id, _inline_avatars(site, status)),
+        "post": as_preview(views.posts[0], contributor.id, _inline_avatars(site, status, contributor.id)),
         "share": None,  # a private file: no sharing card, no JSON-LD pointing at remote pictures
     }
     html = render_template(environment(config), config.root, "preview.html", context,
@@ -90,8 +98,10 @@ def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contr
     shown = changes(approved_copy(record) if record and record.decision else None,
                     snapshot(post, quote, contributor.profile))
     answered = record.at.date().isoformat() if record and record.decision and shown else None
+    declined = record is not None and record.decision == "declined"
     return PreviewInfo(contributor.profile.name, editor.name, line, mailto,
-                       display_date(post.deadline) if post.deadline else None, shown, answered)
+                       display_date(post.deadline) if post.deadline else None, shown, answered,
+                       display_date(record.at.date()) if declined else None, record.reason if declined else None)
 
 
 def _inline_css(site: Site) -> Markup:
@@ -101,10 +111,23 @@ def _inline_css(site: Site) -> Markup:
     return Markup(css.replace("</", "<\\/"))
 
 
-def _inline_avatars(site: Site, status: PostStatus) -> dict[str, AvatarView]:
-    """Contributor id → their picture as a data: URI (a remote photo becomes initials), for every voice."""
+def shown_voices(site: Site, status: PostStatus, contributor_id: str) -> set[str]:
+    """Whose words a preview for `contributor_id` shows: their own, and those of the voices already approved
+    (every voice with `preview_others: all`); the others appear by name only."""
+    if site.config.preview_others == "all":
+        return {v.contributor_id for v in status.voices}
+    return {v.contributor_id for v in status.voices
+            if v.contributor_id == contributor_id or v.state is VoiceState.APPROVED}
+
+
+def _inline_avatars(site: Site, status: PostStatus, contributor_id: str) -> dict[str, AvatarView]:
+    """Contributor id → their picture as a data: URI (a remote photo becomes initials), for every voice
+    shown in full; the voices shown by name only get none (their picture is not theirs to share yet)."""
     inline = {}
+    shown = shown_voices(site, status, contributor_id)
     for quote in status.post.quotes:
+        if quote.contributor_id not in shown:
+            continue
         person = site.contributors[quote.contributor_id]
         uri, placeholder = avatars.data_uri(site.config.root, person)
         inline[person.id] = AvatarView(uri, avatar_alt(person.profile.name, placeholder), placeholder=placeholder)

@@ -112,7 +112,7 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     contributors = views.contributors()
     by_path = {view.path: keys[view.slug] for view in views.posts}
     people = {c.id: key_of(c.id, site.contributors[c.id].profile, [by_path[a.post_path] for a in c.appearances])
-              for c in contributors}
+              for c in contributors}  # a live version's profile is part of its post's key
     page("contributors/index.html", "contributors.html", list(people.values()), contributors=contributors,
          share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",
                              f"Everyone whose voice appears on {sv.title}."))
@@ -137,7 +137,7 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     # the lists on this process: forking a process that holds a large site cost a 10,000-post rebuild
     # about a second more than rendering its few hundred changed list pages here (measured)
     page.flush("rendering pages", progress, 1)
-    _copy_files(site, views, out, contributors)
+    _copy_files(site, views, out)
     return out
 
 
@@ -156,7 +156,7 @@ def _post_inputs(status: PostStatus, cache: Cache | None = None) -> str:
 def _inputs_key(status: PostStatus) -> str:
     p = status.post
     return key_of(p.slug, p.title, p.date, p.summary, p.tags, p.status, p.intro, p.outro, status.inclusion,
-                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices])
+                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live)
 
 
 def _common_key(site: Site, drafts: bool) -> str:
@@ -271,13 +271,14 @@ def static_files(config: SiteConfig) -> dict[str, Path]:
     return static
 
 
-def _copy_files(site: Site, views: Views, out: Output, contributors) -> None:
+def _copy_files(site: Site, views: Views, out: Output) -> None:
     """Theme static files and the avatars shown."""
     for target, source in static_files(site.config).items():
         out.copy(target, source, origin=rel(site.config.root, source))
-    for person in contributors:
-        contributor = site.contributors[person.id]
+    for contributor in views.pictured():
         for target, made in avatars.files(site.config.root, contributor):
+            if target in out.files:  # the same picture shown with two approved versions of a profile
+                continue
             if isinstance(made, bytes):
                 out.add(target, made, origin=contributor.source)
             else:

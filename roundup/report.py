@@ -9,6 +9,7 @@ from roundup.gate import Inclusion, PostStatus, VoiceState
 
 VERDICT = {
     Inclusion.PUBLISHED: "publishes",
+    Inclusion.LIVE: "publishes its last approved version",
     Inclusion.WITHHELD: "withheld",
     Inclusion.DRAFT: "draft (withheld)",
     Inclusion.CANCELLED: "cancelled",
@@ -36,18 +37,22 @@ def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
 def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
     """Each withheld post and why, then one line: published, withheld, files written, time.
     Quiet keeps only the withheld posts: a page the user expects may be missing."""
-    lines = [line for status in report.withheld for line in withheld_lines(status, report.drafts)]
+    lines = [f"  live       {s.post.slug}: {s.live_summary}" for s in report.live]
+    lines += [line for status in report.withheld for line in withheld_lines(status, report.drafts)]
+    lines += [f"  cancelled  {s.post.slug}: taken down: {s.down}" for s in report.cancelled]
     if quiet:
         return lines
     drafts = " (with drafts: not for deploying)" if report.drafts else ""
+    earlier = f" ({len(report.live)} in an earlier approved version)" if report.live else ""
     return lines + [f"Built {report.output.name}/ in {report.seconds:.2f} s{drafts}: {_posts(report.published)} "
-                    f"published, {len(report.withheld)} withheld, {report.written} files written, "
+                    f"published{earlier}, {len(report.withheld)} withheld, {report.written} files written, "
                     f"{report.pages - report.written} unchanged."]
 
 
 def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:
     shown = " (rendered with a draft banner)" if drafts else ""
-    reasons = list(status.post_reasons)
+    reasons = [f"taken down: {status.down}"] if status.down else []
+    reasons += status.post_reasons
     if status.pending:
         reasons.append(f"waiting for {len(status.pending)} of {len(status.voices)} voices")
     lines = [f"  withheld   {status.post.slug}{shown}: {'; '.join(reasons)}"]
@@ -65,11 +70,17 @@ def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
         approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
         lines.append(f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
                      f"{approved}/{len(status.voices)} approved)")
+
         rows = [[v.contributor_id, v.name, v.state.value, v.reason.removeprefix(v.state.value + " ")]
                 for v in status.voices]
         lines.extend(table(rows) or ["  (no voices yet)"])
+        if status.inclusion is Inclusion.LIVE:
+            lines.append(f"Live: {status.live_summary}.")
+        elif status.down:
+            lines.append(f"Taken down: {status.down}.")
         lines.append("")
-    publish = [s.post.slug for s in statuses if s.inclusion is Inclusion.PUBLISHED]
+    publish = [s.post.slug + (" (its last approved version)" if s.inclusion is Inclusion.LIVE else "")
+               for s in statuses if s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)]
     held = [s.post.slug for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
     lines.append(f"A build would publish {_posts(len(publish))}" + (f": {', '.join(publish)}." if publish else "."))
     if held:

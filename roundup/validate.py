@@ -12,12 +12,12 @@ from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, real_folder, rel
 from roundup.markdown import DEFAULT_ENGINE, engine_problem
-from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
+from roundup.model import PREVIEW_OTHERS, Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
-               "paginate")
+               "paginate", "preview_others")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
 AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
@@ -78,6 +78,7 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         mail=_mail(f),
         markdown=_engine(f),
         paginate=f.integer("paginate", 20, 1, 10_000),
+        preview_others=f.choice("preview_others", PREVIEW_OTHERS, "approved"),
     )
 
 

@@ -12,7 +12,8 @@ from roundup.avatars import Rendition, initials, picture
 from roundup.fields import slugify
 from roundup.gate import Inclusion, PostStatus
 from roundup.markdown import DEFAULT_ENGINE, render
-from roundup.model import Contributor, Post, Quote, Site
+from roundup.live import profile_now
+from roundup.model import Contributor, Post, Profile, Quote, Site
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -76,6 +77,8 @@ class VoiceView:
     contributor_path: str
     share_url: str
     highlighted: bool = False
+    awaiting: bool = False
+    """In a preview: another voice not approved yet, shown by name only (every other text field is empty)."""
     engine: str = DEFAULT_ENGINE
     """The Markdown engine of the site (see `markdown.ENGINES`)."""
 
@@ -195,8 +198,9 @@ class Views:
         very same post status under the same settings."""
         self.site, self.memo = site, memo if memo is not None else {}
         self.base, self.engine = site.config.base_url, site.config.markdown
-        shown = {Inclusion.PUBLISHED} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
+        shown = {Inclusion.PUBLISHED, Inclusion.LIVE} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
         self.statuses = tuple(s for s in statuses if s.inclusion in shown)
+        self.drafts = drafts
         self.site_view = SiteView(site.config.title, self.base, site.config.language,
                                   site.config.editor.name)
         self._avatars: dict[str, AvatarView] = {}
@@ -204,7 +208,7 @@ class Views:
         self.posts = tuple(self.post(s) for s in self.statuses)
 
     def post(self, status: PostStatus) -> PostView:
-        settings = (self.base, self.engine, self.site.config.editor.name)
+        settings = (self.base, self.engine, self.site.config.editor.name, self.drafts)
         known = self.memo.get(("view", status.post.slug))
         if known is not None and known[0] is status and known[1] == settings:
             return known[2]
@@ -212,52 +216,75 @@ class Views:
         self.memo[("view", status.post.slug)] = (status, settings, view)
         return view
 
+    def shows_live(self, status: PostStatus) -> bool:
+        """The post is shown in its last fully approved version (a drafts build shows the new one)."""
+        return status.inclusion is Inclusion.LIVE and not self.drafts
+
+    def profiles(self, status: PostStatus) -> dict[str, Profile]:
+        """Contributor id → the profile each voice of the post is shown with: as approved for a live version."""
+        if self.shows_live(status):
+            return {v.contributor_id: profile_now(v, self.site.contributors.get(v.contributor_id))
+                    for v in status.live.voices}
+        return {q.contributor_id: self.site.contributors[q.contributor_id].profile for q in status.post.quotes}
+
     def _post(self, status: PostStatus) -> PostView:
-        post = status.post
-        withheld = status.inclusion is not Inclusion.PUBLISHED
+        post = status.live.post if self.shows_live(status) else status.post
+        withheld = status.inclusion is not Inclusion.PUBLISHED and not self.shows_live(status)
         pending = ()
         if withheld:
             editor = self.site.config.editor.name
-            pending = (tuple(PendingView(editor, reason) for reason in status.post_reasons)
+            reasons = status.post_reasons + ((f"the version approved on {display_date(status.live.approved_on)} "
+                                              "stays online until then",) if status.inclusion is Inclusion.LIVE else ())
+            pending = (tuple(PendingView(editor, reason) for reason in reasons)
                        + tuple(PendingView(v.name, v.reason) for v in status.pending))
+        profiles = self.profiles(status)
         return PostView(
             slug=post.slug, title=post.title, summary=post.summary, date_iso=post.date.isoformat(),
             date_display=display_date(post.date), updated_iso=f"{post.date.isoformat()}T00:00:00Z",
             tags=tuple(TagRef(t, tag_path(t)) for t in post.tags), path=f"posts/{post.slug}/",
             abs_url=f"{self.base}posts/{post.slug}/", intro_md=post.intro,
-            outro_md=post.outro, voices=tuple(self.voice(post, q) for q in post.quotes),
+            outro_md=post.outro, voices=tuple(self.voice(post, q, profiles[q.contributor_id]) for q in post.quotes),
             withheld=withheld, pending=pending, engine=self.engine,
         )
 
-    def voice(self, post: Post, quote: Quote) -> VoiceView:
+    def voice(self, post: Post, quote: Quote, profile: Profile) -> VoiceView:
         cid = quote.contributor_id
-        return VoiceView(**self._person(cid), prompt=quote.prompt, body_md=quote.body,
+        return VoiceView(**self._person(cid, profile), prompt=quote.prompt, body_md=quote.body,
                          share_url=f"{self.base}posts/{post.slug}/#voice-{cid}")
 
-    def _person(self, cid: str) -> dict:
+    def person(self, cid: str, profile: Profile) -> Contributor:
+        """The contributor as shown with `profile` (today's, or the one they approved for a live version)."""
+        current = self.site.contributors.get(cid)
+        if current is not None and current.profile is profile:
+            return current
+        return Contributor(cid, profile, None, current.source if current else f"contributors/{cid}.yml")
+
+    def _person(self, cid: str, profile: Profile) -> dict:
         """The parts of a voice that come from the profile, made once a contributor (posts reuse people)."""
-        if cid not in self._people:
-            person = self.site.contributors[cid]
+        key = cid if profile is self.site.contributors[cid].profile else (cid, profile)
+        if key not in self._people:
+            person = self.person(cid, profile)
             p = person.profile
-            self._people[cid] = dict(
+            self._people[key] = dict(
                 id=cid, anchor=f"voice-{cid}", name=p.name, handle=p.handle, url=p.url,
                 links=tuple(LinkView(link.label, link.href) for link in p.links), avatar=self.avatar(person),
                 initials=initials(p.name), bio_md=p.bio, contributor_path=f"contributors/{cid}/",
                 engine=self.engine)
-        return self._people[cid]
+        return self._people[key]
 
     def avatar(self, person: Contributor) -> AvatarView:
         """The photo's renditions, the remote photo, or a placeholder with the initials."""
-        if person.id not in self._avatars:
+        key = person.id if person is self.site.contributors.get(person.id) else (person.id, person.profile)
+        if key not in self._avatars:
             shown = picture(person)
             name = person.profile.name
             share = shown.share and (shown.share if "://" in shown.share else self.base + shown.share)
-            self._avatars[person.id] = AvatarView(
+            self._avatars[key] = AvatarView(
                 shown.src, avatar_alt(name, shown.placeholder),
                 webp=tuple(r for r in shown.renditions if r.format == "webp"),
                 fallback=tuple(r for r in shown.renditions if r.format != "webp"),
                 share_url=share, placeholder=shown.placeholder)
-        return self._avatars[person.id]
+        return self._avatars[key]
 
 
     def contributors(self) -> tuple[ContributorView, ...]:
@@ -268,8 +295,29 @@ class Views:
                 appearances.setdefault(voice.id, []).append(AppearanceView(
                     view.title, view.path, view.date_iso, view.date_display, voice.anchor,
                     voice.prompt, view.withheld))
-        people = [self.contributor(self.site.contributors[cid], tuple(a)) for cid, a in appearances.items()]
+        shown = self.shown_people()
+        people = [self.contributor(shown[cid], tuple(a)) for cid, a in appearances.items()]
         return tuple(sorted(people, key=lambda c: (c.name.casefold(), c.id)))
+
+    def shown_people(self) -> dict[str, Contributor]:
+        """Contributor id → the person as their own page shows them: with today's profile where a shown post
+        has it, else as they approved it for the newest live version they are in (never an unapproved edit)."""
+        shown: dict[str, Contributor] = {}
+        for status in self.statuses:  # newest first
+            for cid, profile in self.profiles(status).items():
+                person = self.person(cid, profile)
+                if cid not in shown or person is self.site.contributors.get(cid):
+                    shown[cid] = person
+        return shown
+
+    def pictured(self) -> list[Contributor]:
+        """Every person as pictured anywhere in the shown posts and contributor pages, once a picture."""
+        seen: dict[object, Contributor] = {}
+        for status in self.statuses:
+            for cid, profile in self.profiles(status).items():
+                person = self.person(cid, profile)
+                seen.setdefault(cid if person is self.site.contributors.get(cid) else (cid, profile), person)
+        return list(seen.values())
 
     def contributor(self, person: Contributor, appearances: tuple[AppearanceView, ...]) -> ContributorView:
         p = person.profile
@@ -295,9 +343,17 @@ def avatar_alt(name: str, placeholder: bool) -> str:
 
 def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView]) -> PostView:
     """The post as it will appear once published, one voice highlighted, each picture replaced by its
-    inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing."""
-    voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id]) for v in view.voices)
+    inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing.
+    A voice without an inline picture is one whose words are not to be shown yet: it keeps its name only."""
+    voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id]) if v.id in inline
+                   else _awaiting(v) for v in view.voices)
     return replace(view, voices=voices, withheld=False, pending=())
+
+
+def _awaiting(voice: VoiceView) -> VoiceView:
+    """A voice by name only: nothing else of it (words, picture, handle, links) reaches the page."""
+    return replace(voice, awaiting=True, handle=None, url=None, links=(), bio_md="", prompt=None, body_md="",
+                   avatar=AvatarView("", f"Initials of {voice.name}", placeholder=True), share_url="")
 
 
 def tag_path(tag: str) -> str:

@@ -165,6 +165,7 @@ def test_only_the_contributors_own_voice_is_highlighted(consent_site: Site):
 
 def test_preview_shows_each_quote_exactly_as_the_built_page_does(consent_site: Site):
     site = consent_site
+    site.approve("sam", "alpha")  # another voice is shown in full once approved (see test_preview_others)
     site.ok("preview", "zoe", "--post", "alpha")
     site.build("--drafts")
     preview, built = site.read("_previews/zoe/alpha.html"), site.page("posts/alpha/index.html")

@@ -27,7 +27,9 @@ AVATARS = {"zoe": (make_png(96, 64, 1), 96), "sam": (make_png(40, 40, 2), 40), "
 
 @pytest.fixture
 def preview_file(site: Site):
-    """zoe's preview of a post with many voices (three local avatars, one without), long enough to scroll."""
+    """zoe's preview of a post with many voices (three local avatars, one without), long enough to scroll;
+    the site shows drafts of the other voices in previews, so every picture is in the file."""
+    site.config(preview_others="all")
     voices = ["zoe", "sam", "lee", "kim"] + [f"extra-{n}" for n in range(6)]
     for cid in voices:
         fields = {}

@@ -1,0 +1,125 @@
+"""A published post never goes dark because of an edit: its last fully approved version (published.yml)
+stays online until everyone approves the new one; a decline, a cancel or a draft status takes it down."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ANY, Site, assert_problem
+
+NEW_WORDS = "Zoe's words, revised after publishing."
+
+
+@pytest.fixture
+def live(site: Site) -> Site:
+    """Post `alpha` (zoe, sam) approved and built, then zoe's quote and bio edited: waiting for zoe."""
+    site.contributor("zoe", name="Zoe Quill", bio="Writes *Slow Replies*.", email="zoe@example.org")
+    site.contributor("sam", name="Sam Reed")
+    site.add_post("alpha", {"zoe": "Zoe's approved words.\n", "sam": "Sam's approved words.\n"},
+                  title="Alpha Roundup", tags=["friends"])
+    site.approve_all("alpha")
+    site.build()
+    site.published_page = site.page("posts/alpha/index.html")
+    site.quote("alpha", "zoe", NEW_WORDS + "\n")
+    site.contributor("zoe", name="Zoe Quill", bio="Writes *Unapproved Bio*.", email="zoe@example.org")
+    return site
+
+
+def no_output_holds(site: Site, *markers: str) -> None:
+    for rel, data in site.output_files().items():
+        for marker in markers:
+            assert marker.encode() not in data, f"{marker!r} reached {rel}"
+
+
+def test_published_version_is_kept_under_version_control(live: Site):
+    text = live.read("posts/alpha/published.yml")
+    assert "Zoe's approved words." in text and "Sam's approved words." in text
+    assert "email" not in text and "zoe@example.org" not in text  # public fields only
+    assert "version control" in text
+
+
+def test_edit_keeps_the_approved_version_online(live: Site):
+    result = live.build()
+    assert live.page("posts/alpha/index.html") == live.published_page
+    no_output_holds(live, "revised after publishing", "Unapproved Bio")
+    assert "Slow Replies" in live.page("contributors/zoe/index.html")  # her page too: as she approved it
+    assert "Alpha Roundup" in live.page("index.html") and "Alpha Roundup" in live.page("feed.xml")
+    assert "live       alpha: the version approved on" in result.stdout
+    assert "the new version is waiting for zoe (quote and profile edited since approval on" in result.stdout
+    assert "1 post published (1 in an earlier approved version), 0 withheld" in result.stdout
+    status = live.ok("status").stdout
+    assert "Live: the version approved on" in status and "waiting for zoe" in status
+    assert "A build would publish 1 post: alpha (its last approved version)." in status
+
+
+def test_strict_fails_while_a_post_waits(live: Site):
+    result = live.run("build", "--strict")
+    assert result.returncode == 1
+    assert_problem(result.stderr, "posts/alpha/post.md", None, "waiting (--strict)", "waiting for zoe")
+    assert live.page("posts/alpha/index.html") == live.published_page
+
+
+def test_drafts_build_shows_the_new_version_with_a_banner(live: Site):
+    live.build("--drafts")
+    page = live.page("posts/alpha/index.html")
+    assert "revised after publishing" in page and "Draft — not published." in page
+    assert "stays online until then" in page
+
+
+def test_approving_the_new_version_publishes_it(live: Site):
+    live.approve("zoe", "alpha")
+    result = live.build()
+    assert "revised after publishing" in live.page("posts/alpha/index.html")
+    assert "live " not in result.stdout
+    assert NEW_WORDS in live.read("posts/alpha/published.yml")
+
+
+def test_a_decline_takes_the_live_post_down(live: Site):
+    live.ok("decline", "zoe", "alpha", "--reason", "Please keep my original words.")
+    result = live.build()
+    assert not (live.out / "posts/alpha").exists()
+    no_output_holds(live, "Alpha Roundup", "approved words")
+    assert "withheld   alpha: taken down: zoe declined on" in result.stdout
+    assert "withdrawing the approval of the version that was online" in result.stdout
+    assert "Taken down: zoe declined on" in live.ok("status").stdout
+
+
+def test_a_decline_of_an_unchanged_live_post_takes_it_down(site: Site):
+    site.add_post("alpha", ["zoe", "sam"], title="Alpha Roundup")
+    site.approve_all("alpha")
+    site.build()
+    site.ok("decline", "sam", "alpha")
+    result = site.build()
+    assert not (site.out / "posts/alpha").exists()
+    assert "taken down: sam declined on" in result.stdout
+
+
+@pytest.mark.parametrize("status, words", [("cancelled", "cancelled  alpha: taken down: the post is cancelled"),
+                                           ("draft", "withheld   alpha: taken down: the post's status is draft")])
+def test_cancel_or_draft_takes_the_live_post_down(live: Site, status: str, words: str):
+    text = live.read("posts/alpha/post.md").replace("---\n", f"---\nstatus: {status}\n", 1)
+    live.write("posts/alpha/post.md", text)
+    result = live.build()
+    assert not (live.out / "posts/alpha").exists()
+    no_output_holds(live, "Alpha Roundup")
+    assert words in result.stdout
+
+
+def test_a_hand_edited_published_version_is_refused(live: Site):
+    text = live.read("posts/alpha/published.yml").replace("Sam's approved words.", "Words Sam never said.")
+    live.write("posts/alpha/published.yml", text)
+    result = live.run("build")
+    assert result.returncode == 1
+    assert_problem(result.stderr, "posts/alpha/published.yml", ANY, "sam", "not what they approved",
+                   "restore it from version control")
+    assert live.page("posts/alpha/index.html") == live.published_page  # the old site stays
+
+
+def test_a_post_never_published_stays_withheld_after_an_edit(site: Site):
+    site.add_post("alpha", ["zoe", "sam"], title="Alpha Roundup")
+    site.approve("zoe", "alpha")
+    site.build()
+    site.quote("alpha", "zoe", "Edited.\n")
+    site.build()
+    assert not (site.out / "posts/alpha").exists()
+    assert not (site.root / "posts/alpha/published.yml").exists()

@@ -188,11 +188,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dump(data: dict[Any, Any], header: str = HEADER) -> str:
-    """YAML that reads back to exactly `data`: readable Unicode when that round-trips, escapes otherwise."""
+class _BlockDumper(_Dumper):  # type: ignore[misc, valid-type]
+    """Writes text of several lines as a `|` block, as it was typed (YAML falls back where it cannot)."""
+
+
+_BlockDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
+def dump(data: dict[Any, Any], header: str = HEADER, blocks: bool = False) -> str:
+    """YAML that reads back to exactly `data`: readable Unicode when that round-trips, escapes otherwise;
+    with `blocks`, text of several lines as `|` blocks."""
     for allow_unicode in (True, False):
-        text = yaml.dump(data, Dumper=_Dumper, allow_unicode=allow_unicode, sort_keys=False, width=100,
-                         default_flow_style=False)
+        text = yaml.dump(data, Dumper=_BlockDumper if blocks else _Dumper, allow_unicode=allow_unicode,
+                         sort_keys=False, width=100, default_flow_style=False)
         if yaml.load(text, Loader=_Loader) == data:
             return header + text
     raise RoundupError("internal error: a record of consent could not be written faithfully; nothing was changed")

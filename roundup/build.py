@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from roundup import live, parallel
+from roundup import parallel
 from roundup.cache import Cache, fingerprint
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.gate import Inclusion, PostStatus, assess_site
@@ -28,7 +28,7 @@ class BuildReport:
     live: tuple[PostStatus, ...]
     """Posts online in their last fully approved version while a newer one waits (counted as published)."""
     cancelled: tuple[PostStatus, ...]
-    """Cancelled posts that had been online: taken down."""
+    """Cancelled posts that every voice had approved: taken down (they are not shown any more)."""
     pages: int
     written: int
     """Files the build wrote; the other files were already published as they are."""
@@ -76,8 +76,6 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
         else:
             output.commit(site.config.output, progress, cache)
             report = replace(report, written=output.written)
-            if remember_live(site, statuses):  # the post folders changed: so did the inputs
-                inputs = fingerprint(root, drafts, cache)
             del site, statuses, output  # the pages are written: their bytes and views need not outlive this
             cache.memo.clear()
             cache.inputs, cache.report = inputs, report
@@ -85,21 +83,6 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     finally:
         progress.clear()
     return replace(report, seconds=time.perf_counter() - started)
-
-
-def remember_live(site: Site, statuses: tuple[PostStatus, ...]) -> int:
-    """Keep each published post, as every voice approved it, as its live version (published.yml) for the
-    day an edit leaves it waiting for approval again. Returns how many were written."""
-    written = 0
-    for status in statuses:
-        digests = {v.contributor_id: v.digest for v in status.voices}
-        if status.inclusion is not Inclusion.PUBLISHED or live.matches(status.live, status.post, digests):
-            continue
-        profiles = {cid: site.contributors[cid].profile for cid in digests}
-        approved_on = max(v.record.at for v in status.voices).date()
-        live.remember(site.config.root, status.post, profiles, digests, approved_on)
-        written += 1
-    return written
 
 
 def _withheld_problem(status: PostStatus) -> Problem:

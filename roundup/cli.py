@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from roundup import __version__, consent, scaffold
-from roundup.approvals import record
 from roundup.build import build, prepare
 from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError, UsageError
@@ -62,7 +61,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
     else:
         site, contributor = read_site(args.site), args.contributor
         post = site.post(args.slug)
-        record(site, post, contributor, decision, reason=getattr(args, "reason", None))
+        consent.answer(site, post, contributor, decision, reason=getattr(args, "reason", None))
     print(f"Recorded: {contributor} {decision} their voice in {post.slug}.")
     print(after_answer(assess_post(site, post)))
     return 0

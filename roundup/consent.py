@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from roundup import tokens
+from roundup import live, tokens
 from roundup.approvals import record, record_preview
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import atomic_write
-from roundup.gate import Inclusion, assess_post
+from roundup.gate import Inclusion, PostStatus, assess_post
 from roundup.mailer import Outgoing, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
@@ -55,6 +55,19 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
     return Sent(sent.written, sent.failures, cancelled=tuple(cancelled))
 
 
+def answer(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
+           reason: str | None = None) -> PostStatus:
+    """Record their answer; when it completes the approvals of a ready post, keep that version as the one
+    to publish while any later version waits (published.yml). Returns the post's status now."""
+    record(site, post, contributor_id, decision, via=via, reason=reason)
+    status = assess_post(site, post)
+    digests = {v.contributor_id: v.digest for v in status.voices}
+    if status.inclusion is Inclusion.PUBLISHED and not live.matches(status.live, post, digests):
+        profiles = {cid: site.contributors[cid].profile for cid in digests}
+        live.remember(site.config.root, post, profiles, digests, max(v.record.at for v in status.voices).date())
+    return status
+
+
 def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
     """Record the approval a signed token carries, if it is genuine, unexpired and still current."""
     site = read_site(root)
@@ -72,7 +85,7 @@ def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
                            "post's text) changed after this preview was sent, so this token cannot approve it; "
                            f"nothing was recorded — send a new preview: roundup preview {claims.contributor_id} "
                            f"--post {post.slug}")
-    record(site, post, claims.contributor_id, "approved", via="token")
+    answer(site, post, claims.contributor_id, "approved", via="token")
     return site, post, claims.contributor_id
 
 

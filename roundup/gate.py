@@ -55,7 +55,8 @@ class PostStatus:
     live: Live | None = None
     """The post's last fully approved version, if it has one (shown while the inclusion is LIVE)."""
     down: str | None = None
-    """Why a post that had a live version is offline now, in words ("cancelled", "kofi declined on ...")."""
+    """Why a post with a fully approved version is not shown, in words ("the post is cancelled", "kofi
+    declined on ...")."""
 
     @property
     def pending(self) -> tuple[VoiceStatus, ...]:
@@ -147,7 +148,7 @@ def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_dig
     if post.status == "cancelled":
         return PostStatus(post, voices, Inclusion.CANCELLED, live, "the post is cancelled" if live else None)
     if post.status == "draft":
-        return PostStatus(post, voices, Inclusion.DRAFT, live, "the post's status is draft" if live else None)
+        return PostStatus(post, voices, Inclusion.DRAFT, live)
     if voices and all(v.state is VoiceState.APPROVED for v in voices):
         return PostStatus(post, voices, Inclusion.PUBLISHED, live)
     if live is None:
@@ -165,7 +166,7 @@ def _withdrawn(live: Live, records: dict[str, Record]) -> str | None:
     if not declined:
         return None
     return "; ".join(f"{r.contributor_id} declined on {r.at.date().isoformat()}" for r in declined) + \
-        ", withdrawing the approval of the version that was online"
+        ", withdrawing their approval"
 
 
 def _voice(site: Site, post: Post, quote, record: Record | None, digest: str) -> VoiceStatus:

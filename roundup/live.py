@@ -137,4 +137,4 @@ def remember(site_root: Path, post: Post, profiles: dict[str, Profile], digests:
     path = path_of(site_root, post)
     with locked(path.parent):
         remove_temporaries(path)
-        atomic_write(path, dump(data, HEADER).encode("utf-8"))
+        atomic_write(path, dump(data, HEADER, blocks=True).encode("utf-8"))

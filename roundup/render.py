@@ -111,7 +111,7 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
              f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
     contributors = views.contributors()
     by_path = {view.path: keys[view.slug] for view in views.posts}
-    people = {c.id: key_of(c.id, site.contributors[c.id].profile, [by_path[a.post_path] for a in c.appearances])
+    people = {c.id: key_of(c.id, site.contributors.get(c.id), [by_path[a.post_path] for a in c.appearances])
               for c in contributors}  # a live version's profile is part of its post's key
     page("contributors/index.html", "contributors.html", list(people.values()), contributors=contributors,
          share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",

@@ -261,7 +261,8 @@ class Views:
 
     def _person(self, cid: str, profile: Profile) -> dict:
         """The parts of a voice that come from the profile, made once a contributor (posts reuse people)."""
-        key = cid if profile is self.site.contributors[cid].profile else (cid, profile)
+        current = self.site.contributors.get(cid)
+        key = cid if current is not None and profile is current.profile else (cid, profile)
         if key not in self._people:
             person = self.person(cid, profile)
             p = person.profile
@@ -304,8 +305,7 @@ class Views:
         has it, else as they approved it for the newest live version they are in (never an unapproved edit)."""
         shown: dict[str, Contributor] = {}
         for status in self.statuses:  # newest first
-            for cid, profile in self.profiles(status).items():
-                person = self.person(cid, profile)
+            for cid, person in self._people_in(status):
                 if cid not in shown or person is self.site.contributors.get(cid):
                     shown[cid] = person
         return shown
@@ -314,10 +314,15 @@ class Views:
         """Every person as pictured anywhere in the shown posts and contributor pages, once a picture."""
         seen: dict[object, Contributor] = {}
         for status in self.statuses:
-            for cid, profile in self.profiles(status).items():
-                person = self.person(cid, profile)
-                seen.setdefault(cid if person is self.site.contributors.get(cid) else (cid, profile), person)
+            for cid, person in self._people_in(status):
+                seen.setdefault(cid if person is self.site.contributors.get(cid) else (cid, person.profile), person)
         return list(seen.values())
+
+    def _people_in(self, status: PostStatus):
+        """(id, person as shown) of each voice of a shown post."""
+        if self.shows_live(status):
+            return ((cid, self.person(cid, profile)) for cid, profile in self.profiles(status).items())
+        return ((q.contributor_id, self.site.contributors[q.contributor_id]) for q in status.post.quotes)
 
     def contributor(self, person: Contributor, appearances: tuple[AppearanceView, ...]) -> ContributorView:
         p = person.profile

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from roundup.errors import Problems
 from roundup.load import LineDict, describe
+from roundup.slips import missing_space
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 """Contributor ids and post slugs."""
@@ -154,7 +155,9 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, LineDict):
-            self.error(key, f"must be a mapping of `key: value` lines, not {describe(value)}")
+            meant = missing_space(value) if isinstance(value, str) else None
+            hint = f": put a space after `:` on each line, as in `{meant}`" if meant else ""
+            self.error(key, f"must be a mapping of `key: value` lines, not {describe(value)}{hint}")
             return None
         return Fields(self.path, value, self.problems)
 

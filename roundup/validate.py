@@ -15,6 +15,7 @@ from roundup.markdown import DEFAULT_ENGINE, engine_problem
 from roundup.model import Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
+from roundup.slips import missing_space
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
                "paginate")
@@ -184,6 +185,9 @@ def _links(f: Fields) -> tuple[Link, ...]:
     result = []
     for label, href in links.data.items():
         line = links.line(label)
+        if href is None and isinstance(label, str) and (meant := missing_space(label)):
+            f.problems.add(f.path, line, f"`links` entry `{label[:60]}` needs a space after `:`; write `{meant}`")
+            continue
         if not isinstance(label, str) or not isinstance(href, str):
             f.problems.add(f.path, line, "`links` entries are written `Label: https://...`")
             continue

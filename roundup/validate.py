@@ -21,6 +21,11 @@ SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "la
                "paginate")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
+PRIVATE_FIELDS = ("email", "language")
+"""Private profile fields roundup knows; any other key is the editor's own and private too, unless it looks
+like a typo of one of these or of a public field (then it is an error: a photo must not silently vanish)."""
+TYPO_ADVICE = ("(if it is a private field of your own, put it under `private:`, as in "
+               "`private: {{{key}: ...}}`; everything under `private:` stays private)")
 AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 RESERVED = ("contributors", "posts", "themes")
 
@@ -162,6 +167,7 @@ def load_contributors(root: Path, problems: Problems) -> dict[str, Contributor]:
 def _contributor(root: Path, cid: str, doc: Document, problems: Problems) -> Contributor | None:
     before = len(problems.items)
     f = Fields(doc.path, doc.meta, problems)
+    f.no_typos(PUBLIC_FIELDS + PRIVATE_FIELDS, TYPO_ADVICE)
     profile = Profile(
         name=f.text("name", required=True) or "",
         handle=f.text("handle"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from roundup import parallel
@@ -51,12 +52,24 @@ def read_site(root: Path, cache: Cache | None = None) -> Site:
     return load_site(root, cache=cache if cache is not None else Cache.earlier(root), workers=parallel.workers())
 
 
+NO_SITE_HINT = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"
+
+
+def find_site(start: Path) -> Path:
+    """The site `start` is in, found as git finds a repository: the nearest folder holding site.yml, `start`
+    or one above it; written relative to `start` (`..`) so that paths shown from there read right."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "site.yml").is_file():
+            return start / os.path.relpath(folder, here)
+    raise RoundupError([Problem("site.yml", None, f"not found in {here} or any folder above it ({NO_SITE_HINT})")])
+
+
 def load_config(root: Path, problems: Problems) -> SiteConfig | None:
     """site.yml, with defaults applied."""
     path = root / "site.yml"
     if not path.is_file():
-        hint = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"
-        raise RoundupError([Problem("site.yml", None, f"not found in {root} ({hint})")])
+        raise RoundupError([Problem("site.yml", None, f"not found in {root} ({NO_SITE_HINT})")])
     doc = load_yaml_file(root, path)
     if isinstance(doc, Problem):
         problems.items.append(doc)

@@ -111,10 +111,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.kind != "site" and not args.name:
         raise UsageError(f"usage: roundup new {args.kind} <{'slug' if args.kind == 'post' else 'id'}>")
     if args.kind == "site":
-        made = scaffold.new_site(args.site)
-    else:
-        require_config(args.site)  # the rest of the site may be mid-edit: `check` reports that
-        made = (scaffold.new_post if args.kind == "post" else scaffold.new_contributor)(args.site, args.name)
+        print("\n".join(scaffold.new_site(args.site)))
+        return 0
+    require_config(args.site)  # the rest of the site may be mid-edit: `check` reports that
+    made = (scaffold.new_post if args.kind == "post" else scaffold.new_contributor)(args.site, args.name)
     print("Created " + ", ".join(made))
     return 0
 

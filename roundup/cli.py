@@ -15,7 +15,7 @@ from roundup.fields import ID_RE
 from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
 from roundup.progress import Progress
 from roundup.report import build_summary, status_report
-from roundup.validate import load_config, read_site
+from roundup.validate import find_site, load_config, read_site
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -129,10 +129,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.kind != "site" and not args.name:
         raise UsageError(f"usage: roundup new {args.kind} <{'slug' if args.kind == 'post' else 'id'}>")
     if args.kind == "site":
-        made = scaffold.new_site(args.site)
-    else:
-        require_config(args.site)  # the rest of the site may be mid-edit: `check` reports that
-        made = (scaffold.new_post if args.kind == "post" else scaffold.new_contributor)(args.site, args.name)
+        print("\n".join(scaffold.new_site(args.site)))
+        return 0
+    require_config(args.site)  # the rest of the site may be mid-edit: `check` reports that
+    made = (scaffold.new_post if args.kind == "post" else scaffold.new_contributor)(args.site, args.name)
     print("Created " + ", ".join(made))
     return 0
 
@@ -160,11 +160,11 @@ def require_config(root: Path) -> None:
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--site", type=Path, default=argparse.SUPPRESS, metavar="DIR",
-                        help="the site folder (default: the current folder)")
+                        help="the site folder (default: the one holding site.yml, here or above)")
     top = argparse.ArgumentParser(prog="roundup", description="Collaborative roundup posts, published "
                                   "only with every contributor's approval.")
-    top.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                     help="the site folder (default: the current folder)")
+    top.add_argument("--site", type=Path, default=None, metavar="DIR",
+                     help="the site folder (default: the one holding site.yml, here or above)")
     top.add_argument("--version", action="version", version=f"roundup {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         require_ids(args)
+        if args.site is None:  # `new site` starts one here; everything else works on the site we are in
+            args.site = Path(".") if args.command == "new" and args.kind == "site" else find_site(Path("."))
         return args.func(args)
     except RoundupError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,9 +16,15 @@ class Problem:
     """1-based line in that file, or None when the problem is the file as a whole."""
     message: str
     """What is wrong and, where it helps, what to do about it."""
+    column: int | None = None
+    """1-based column in that line, when known (YAML slips); shown as `path:line:column`."""
+    more: tuple[Problem, ...] = ()
+    """Further problems found in the same file at once (YAML slips after the first); reported with it."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.message}"
 
 
@@ -29,7 +36,7 @@ class RoundupError(Exception):
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem("", None, problems)]
-        self.problems = sorted(problems, key=_order)
+        self.problems = sorted(_each(problems), key=_order)
         super().__init__("\n".join(self.lines()))
 
     def __reduce__(self):  # a worker process's error reaches the CLI with its problems intact
@@ -46,8 +53,18 @@ class UsageError(RoundupError):
     exit_code = 2
 
 
-def _order(p: Problem) -> tuple[str, int, str]:
-    return (p.path, p.line or 0, p.message)
+def _each(problems: Iterable[Problem]) -> Iterator[Problem]:
+    """Every problem, those carried in `more` as problems of their own."""
+    for p in problems:
+        if p.more:
+            yield replace(p, more=())
+            yield from p.more
+        else:
+            yield p
+
+
+def _order(p: Problem) -> tuple[str, int, int, str]:
+    return (p.path, p.line or 0, p.column or 0, p.message)
 
 
 class Problems:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
 from urllib.parse import urlsplit
 
 from roundup.errors import Problems
 from roundup.load import LineDict, describe
+from roundup.slips import missing_space
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 """Contributor ids and post slugs."""
@@ -44,6 +46,19 @@ def check_url(value: str, schemes: tuple[str, ...] = SAFE_SCHEMES) -> str | None
     return None
 
 
+TYPO_CUTOFF = 0.75
+"""How alike (difflib's ratio) a key must be to a field's name to be taken for a typo of it: `handel`,
+`avtar`, `urls` are; `phone`, `notes`, `lang`, `surname` are not."""
+
+
+def close_match(key: object, names: tuple[str, ...]) -> str | None:
+    """The one of `names` that `key` is most likely a typo of (case aside), if any."""
+    if not isinstance(key, str):
+        return None
+    found = difflib.get_close_matches(key.lower(), names, n=1, cutoff=TYPO_CUTOFF)
+    return found[0] if found else None
+
+
 class Fields:
     """Reads fields of one mapping, reporting problems against its file and lines."""
 
@@ -62,8 +77,19 @@ class Fields:
         """Report every key that is not one of `allowed` (usually a typo)."""
         for key in self.data:
             if key not in allowed:
+                meant = close_match(key, allowed)
+                guess = f": did you mean '{meant}'?" if meant else ""
                 known = ", ".join(allowed)
-                self.problems.add(self.path, self.line(key), f"unknown field `{key}` (known fields: {known})")
+                self.problems.add(self.path, self.line(key), f"unknown field `{key}`{guess} (known fields: {known})")
+
+    def no_typos(self, fields: tuple[str, ...], advice: str) -> None:
+        """Report every key that is not one of `fields` but looks like a typo of one (`handel`, `Bio`); other
+        keys are welcome. `advice` says what to do when such a key is meant."""
+        for key in self.data:
+            meant = close_match(key, fields)
+            if meant and key != meant:
+                self.problems.add(self.path, self.line(key),
+                                  f"unknown field `{key}`: did you mean '{meant}'? {advice.format(key=key)}")
 
     def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
         """A non-empty string (surrounding white space removed)."""
@@ -154,7 +180,9 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, LineDict):
-            self.error(key, f"must be a mapping of `key: value` lines, not {describe(value)}")
+            meant = missing_space(value) if isinstance(value, str) else None
+            hint = f": put a space after `:` on each line, as in `{meant}`" if meant else ""
+            self.error(key, f"must be a mapping of `key: value` lines, not {describe(value)}{hint}")
             return None
         return Fields(self.path, value, self.problems)
 

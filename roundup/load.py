@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from roundup import yamlfast
+from roundup import slips, yamlfast
 from roundup.errors import Problem
 
 MAX_FILE_BYTES = 2_000_000
@@ -174,34 +174,55 @@ def _inside(root: Path, path: str) -> bool:
 
 def parse_yaml(text: str, path: str, first_line: int = 1, defer: str | None = None) -> LineDict | Problem:
     """Parse YAML text that must hold a mapping; `first_line` offsets reported lines. The common subset is
-    read by `yamlfast` (with `defer`, see there); anything else, and every error, by PyYAML."""
+    read by `yamlfast` (with `defer`, see there); anything else, and every error, by PyYAML. A text that
+    fails is explained by `slips` where it can be: every slip in it, at line and column."""
     if len(text) <= 2 * MAX_VALUES:  # so within MAX_VALUES; the fast reader keeps within MAX_DEPTH itself
         fast = yamlfast.read(text, first_line, LineDict, defer)
         if fast is not None:
             return fast
-    suspicious = _may_hide_a_bomb(text)
-    loader = _LineLoader(text)
-    loader.first_line = first_line
     try:
-        if suspicious:
-            _screen(text)
-        data = loader.get_single_data()
+        data = _read(text, first_line)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else first_line
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        if "maximum nesting depth" in str(exc.problem):  # newer libyaml stops at 1,000 levels itself
-            message = TOO_DEEP
-        return Problem(path, line, f"invalid YAML: {message}")
+        return _yaml_problem(text, path, first_line, exc)
     except (yaml.YAMLError, RecursionError) as exc:
         return Problem(path, first_line, f"invalid YAML: {str(exc) or type(exc).__name__}")
-    finally:
-        loader.dispose()
     if data is None:
         return LineDict()
     if not isinstance(data, LineDict):
-        return Problem(path, first_line, f"must be a mapping of `key: value` lines, not {describe(data)}")
+        return _slips(text, path, first_line, data) or Problem(
+            path, first_line, f"must be a mapping of `key: value` lines, not {describe(data)}")
     return data
+
+
+def _read(text: str, first_line: int = 1) -> Any:
+    """What the full loader reads from `text`, screened first when it might hide a bomb; raises YAMLError."""
+    loader = _LineLoader(text)
+    loader.first_line = first_line
+    try:
+        if _may_hide_a_bomb(text):
+            _screen(text)
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(text: str, path: str, first_line: int, exc: yaml.MarkedYAMLError) -> Problem:
+    """PyYAML's error, explained where it is a slip `slips` knows."""
+    mark = exc.problem_mark or exc.context_mark
+    line = first_line + mark.line if mark else first_line
+    if "maximum nesting depth" in str(exc.problem):  # newer libyaml stops at 1,000 levels itself
+        return Problem(path, line, f"invalid YAML: {TOO_DEEP}")
+    message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    return _slips(text, path, first_line, exc) or Problem(path, line, f"invalid YAML: {message}")
+
+
+def _slips(text: str, path: str, first_line: int, failure: Any) -> Problem | None:
+    """Every slip `slips` finds behind `failure` (an error, or what the text held instead of a mapping):
+    the first as the Problem, the others carried with it."""
+    if not isinstance(failure, (yaml.MarkedYAMLError, str)):
+        return None
+    found = [Problem(path, first_line + s.line, s.message, s.column) for s in slips.find(text, failure, _read)]
+    return replace(found[0], more=tuple(found[1:])) if found else None
 
 
 def describe(value: Any) -> str:

@@ -47,14 +47,43 @@ name: {name}                             # required; shown exactly as written
 """
 
 
+IGNORED = ("/_site/", "/_previews/", "/.roundup/")
+"""What a site's repository must not hold: the built site, the previews (private notes and addresses, one
+file per contributor) and roundup's own state (the token secret, the cache). Matches SITE's defaults."""
+IGNORE_NOTE = "# roundup: the built site, private previews, and roundup's secret and cache\n"
+
+
 def new_site(root: Path) -> list[str]:
+    """Start a site in `root`; the lines that say what was made."""
     target = root / "site.yml"
     _refuse_existing(root, target)
     root.mkdir(parents=True, exist_ok=True)
     for folder in ("contributors/avatars", "posts"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     atomic_write(target, SITE.encode())
-    return ["site.yml", "contributors/", "posts/"]
+    note = _ignore(root / ".gitignore")
+    made = ["site.yml", "contributors/", "posts/"] + ([".gitignore"] if note is None else [])
+    return ["Created " + ", ".join(made)] + ([note] if note else [])
+
+
+def _ignore(path: Path) -> str | None:
+    """Write a .gitignore of IGNORED, or append the lines it misses to the one there (nothing in it is
+    changed or removed); None when written new, else what was done to it."""
+    if not path.exists():
+        atomic_write(path, (IGNORE_NOTE + "\n".join(IGNORED) + "\n").encode())
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        return f"Could not read your .gitignore ({exc.strerror or exc}): add {', '.join(IGNORED)} to it yourself."
+    have = {line.strip().strip("/") for line in text.splitlines()}
+    missing = [line for line in IGNORED if line.strip("/") not in have]
+    if not missing:
+        return f"Kept your .gitignore: it already ignores {', '.join(IGNORED)}."
+    lead = "" if not text or text.endswith("\n") else "\n"
+    with open(path, "a", encoding="utf-8") as handle:  # appended in place: a linked .gitignore stays linked
+        handle.write(lead + IGNORE_NOTE + "\n".join(missing) + "\n")
+    return f"Added {', '.join(missing)} to your .gitignore (the rest of it is unchanged)."
 
 
 def new_post(root: Path, slug: str) -> list[str]:

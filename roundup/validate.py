@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from roundup import parallel
@@ -15,11 +16,17 @@ from roundup.markdown import DEFAULT_ENGINE, engine_problem
 from roundup.model import PREVIEW_OTHERS, Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
+from roundup.slips import missing_space
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
                "paginate", "preview_others")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
+PRIVATE_FIELDS = ("email", "language")
+"""Private profile fields roundup knows; any other key is the editor's own and private too, unless it looks
+like a typo of one of these or of a public field (then it is an error: a photo must not silently vanish)."""
+TYPO_ADVICE = ("(if it is a private field of your own, put it under `private:`, as in "
+               "`private: {{{key}: ...}}`; everything under `private:` stays private)")
 AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 RESERVED = ("contributors", "posts", "themes")
 
@@ -45,12 +52,24 @@ def read_site(root: Path, cache: Cache | None = None) -> Site:
     return load_site(root, cache=cache if cache is not None else Cache.earlier(root), workers=parallel.workers())
 
 
+NO_SITE_HINT = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"
+
+
+def find_site(start: Path) -> Path:
+    """The site `start` is in, found as git finds a repository: the nearest folder holding site.yml, `start`
+    or one above it; written relative to `start` (`..`) so that paths shown from there read right."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "site.yml").is_file():
+            return start / os.path.relpath(folder, here)
+    raise RoundupError([Problem("site.yml", None, f"not found in {here} or any folder above it ({NO_SITE_HINT})")])
+
+
 def load_config(root: Path, problems: Problems) -> SiteConfig | None:
     """site.yml, with defaults applied."""
     path = root / "site.yml"
     if not path.is_file():
-        hint = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"
-        raise RoundupError([Problem("site.yml", None, f"not found in {root} ({hint})")])
+        raise RoundupError([Problem("site.yml", None, f"not found in {root} ({NO_SITE_HINT})")])
     doc = load_yaml_file(root, path)
     if isinstance(doc, Problem):
         problems.items.append(doc)
@@ -162,6 +181,7 @@ def load_contributors(root: Path, problems: Problems) -> dict[str, Contributor]:
 def _contributor(root: Path, cid: str, doc: Document, problems: Problems) -> Contributor | None:
     before = len(problems.items)
     f = Fields(doc.path, doc.meta, problems)
+    f.no_typos(PUBLIC_FIELDS + PRIVATE_FIELDS, TYPO_ADVICE)
     profile = Profile(
         name=f.text("name", required=True) or "",
         handle=f.text("handle"),
@@ -185,6 +205,9 @@ def _links(f: Fields) -> tuple[Link, ...]:
     result = []
     for label, href in links.data.items():
         line = links.line(label)
+        if href is None and isinstance(label, str) and (meant := missing_space(label)):
+            f.problems.add(f.path, line, f"`links` entry `{label[:60]}` needs a space after `:`; write `{meant}`")
+            continue
         if not isinstance(label, str) or not isinstance(href, str):
             f.problems.add(f.path, line, "`links` entries are written `Label: https://...`")
             continue

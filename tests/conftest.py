@@ -179,7 +179,7 @@ def assert_problem(stderr: str, path: str | tuple[str, ...], line: Any = ANY, *w
     message holds every word (case-insensitive; a tuple of words means any one of them).
     `line` may be an int, a tuple of acceptable ints, None (whole file) or ANY."""
     paths = path if isinstance(path, tuple) else (path,)
-    pattern = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<msg>.*)$")
+    pattern = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+)(?::\d+)?)?: (?P<msg>.*)$")  # `:column` optional
     for text in stderr.splitlines():
         m = pattern.match(text)
         if not m or m["path"] not in paths:

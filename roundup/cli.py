@@ -16,6 +16,7 @@ from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
 from roundup.progress import Progress
 from roundup.report import build_summary, status_report
 from roundup.validate import find_site, load_config, read_site
+from roundup.words import count, id_advice
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -30,7 +31,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     site, statuses, output = prepare(args.site, drafts=True, copies=True)
     publish = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
-    print(f"No problems in {len(site.posts)} posts and {len(site.contributors)} contributors; "
+    print(f"No problems in {count(len(site.posts), 'post')} and {count(len(site.contributors), 'contributor')}; "
           f"{publish} would publish, {len(statuses) - publish} would not.")
     return 0
 
@@ -62,7 +63,8 @@ def cmd_answer(args: argparse.Namespace) -> int:
         site, contributor = read_site(args.site), args.contributor
         post = site.post(args.slug)
         consent.answer(site, post, contributor, decision, reason=getattr(args, "reason", None))
-    print(f"Recorded: {contributor} {decision} their voice in {post.slug}.")
+    said = "approved" if decision == "approved" else "asked for changes to"
+    print(f"Recorded: {contributor} {said} their voice in {post.slug}.")
     print(after_answer(assess_post(site, post)))
     return 0
 
@@ -116,12 +118,17 @@ def report_sent(sent: consent.Sent, delivered: bool) -> int:
     for path in sent.written:
         print(f"  wrote {path}")
     if not delivered:
+        for cid in sent.no_email:
+            print(f"  {cid} has no `email`, so --send cannot deliver their message: add `email:` to "
+                  f"contributors/{cid}.yml", file=sys.stderr)
         print("Nothing was sent; add --send to deliver the messages.")
         return 0
     for line in sent.failures:
         print(f"  not sent: {line}", file=sys.stderr)
+    if sent.setting:
+        print(sent.setting, file=sys.stderr)
     messages = sum(1 for p in sent.written if p.suffix == ".eml")
-    print(f"Sent {messages - len(sent.failures)} of {messages} messages.")
+    print(f"Sent {messages - len(sent.failures)} of {count(messages, 'message')}.")
     return 1 if sent.failures else 0
 
 
@@ -146,8 +153,7 @@ def require_ids(args: argparse.Namespace) -> None:
     for key, what in ID_ARGUMENTS.items():
         value = getattr(args, key, None)
         if value is not None and not ID_RE.match(value):
-            problems.add("", None, f"{value!r} is not a valid {what}: use lowercase letters, digits and "
-                                   "single hyphens, e.g. zoe or tools-we-keep")
+            problems.add("", None, id_advice(value, what))
     problems.raise_if_any()
 
 
@@ -155,6 +161,12 @@ def require_config(root: Path) -> None:
     problems = Problems()
     load_config(root.resolve(), problems)
     problems.raise_if_any()
+
+
+CONTRIBUTOR_HELP = "the contributor's id: the name of their profile, contributors/<id>.yml"
+SLUG_HELP = "the post's slug: the name of its folder, posts/<slug>/"
+SEND_HELP = "also deliver the messages over SMTP (the `mail` settings in site.yml)"
+WHERE = "(_previews/ is the `previews` folder set in site.yml)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -168,11 +180,27 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"roundup {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+    def command(name: str, func, help_text: str, description: str | None = None, **kw) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=description or help_text, **kw)
         p.set_defaults(func=func)
         return p
 
+    _site_commands(command)
+    _consent_commands(command)
+    p = command("serve", cmd_serve, "serve the site with drafts, rebuilding and reloading on every change")
+    p.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free port")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    p.add_argument("--open", action="store_true", help="open the site in a browser")
+    p = command("new", cmd_new, "create a site, a post or a contributor profile",
+                "create a site (site.yml, contributors/, posts/), a post (posts/<slug>/post.md) or a contributor "
+                "profile (contributors/<id>.yml); nothing is ever overwritten")
+    p.add_argument("kind", choices=("site", "post", "contributor"), help="what to create")
+    p.add_argument("name", nargs="?", help="the post's slug or the contributor's id (none for a site)")
+    return top
+
+
+def _site_commands(command) -> None:
+    """build, check, status."""
     p = command("build", cmd_build, "build the site into the output folder")
     p.add_argument("--drafts", action="store_true", help="also render withheld posts, with a banner")
     p.add_argument("--strict", action="store_true", help="fail (exit 1) when any post is withheld")
@@ -181,34 +209,37 @@ def parser() -> argparse.ArgumentParser:
     command("check", cmd_check, "validate every input without writing anything")
     p = command("status", cmd_status, "show each voice's approval and what a build would publish")
     p.add_argument("--post", metavar="SLUG", help="only this post")
-    for name, verb in (("approve", "record that a contributor approved"),
-                       ("decline", "record that a contributor asked for changes")):
-        p = command(name, cmd_answer, f"{verb} their voice as it is now")
-        p.add_argument("contributor", nargs="?")
-        p.add_argument("slug", nargs="?")
-        if name == "approve":
-            p.add_argument("--token", help="the token from the contributor's preview")
-    p.add_argument("--reason", metavar="TEXT", help="what they asked to change")
+
+
+def _consent_commands(command) -> None:
+    """approve, decline, preview, cancel, thank."""
+    approve = command("approve", cmd_answer, "record that a contributor approved their voice as it is now",
+                      usage="%(prog)s <contributor> <slug> [--site DIR]\n       %(prog)s --token TOKEN [--site DIR]")
+    decline = command("decline", cmd_answer, "record that a contributor asked for changes to their voice",
+                      "record that a contributor asked for changes to their voice; the post is withheld until "
+                      "they approve a new version")
+    for p in (approve, decline):
+        p.add_argument("contributor", nargs="?", help=CONTRIBUTOR_HELP)
+        p.add_argument("slug", nargs="?", help=SLUG_HELP)
+    approve.add_argument("--token", help="the token from the contributor's preview, instead of <contributor> <slug>")
+    decline.add_argument("--reason", metavar="TEXT", help="what they asked to change")
     p = command("preview", cmd_preview, "write (and --send) a private preview for each voice of theirs "
-                                        "awaiting approval")
-    p.add_argument("contributor")
+                "awaiting approval", "for each post where the contributor's approval is missing or stale, write "
+                "the private preview page _previews/<contributor>/<slug>.html and the message to them, with the "
+                f"page attached, _previews/<contributor>/<slug>.eml {WHERE}")
+    p.add_argument("contributor", help=CONTRIBUTOR_HELP)
     p.add_argument("--post", metavar="SLUG", help="only this post")
-    p.add_argument("--send", action="store_true", help="deliver the messages over SMTP (site.yml `mail`)")
-    for name, help_text in (("cancel", "mark a post cancelled and tell every contributor in it"),
-                            ("thank", "thank every contributor of a published post, with their voice's link")):
-        p = command(name, cmd_notice, help_text)
-        p.add_argument("slug")
-        p.add_argument("--send", action="store_true", help="deliver the messages over SMTP")
-        if name == "cancel":
-            p.add_argument("--reason", metavar="TEXT", help="why, quoted in the notice to each contributor")
-    p = command("serve", cmd_serve, "serve the site with drafts, rebuilding and reloading on every change")
-    p.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free port")
-    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
-    p.add_argument("--open", action="store_true", help="open the site in a browser")
-    p = command("new", cmd_new, "create a site, a post or a contributor profile")
-    p.add_argument("kind", choices=("site", "post", "contributor"))
-    p.add_argument("name", nargs="?", help="the post slug or contributor id")
-    return top
+    p.add_argument("--send", action="store_true", help=SEND_HELP)
+    cancel = command("cancel", cmd_notice, "mark a post cancelled and tell every contributor in it",
+                     "set `status: cancelled` in posts/<slug>/post.md and write a notice to every contributor "
+                     f"in it, _previews/<contributor>/<slug>.cancelled.eml {WHERE}")
+    thank = command("thank", cmd_notice, "thank every contributor of a published post, with their voice's link",
+                    "write a thank-you to every contributor of a published post, with the link to their voice "
+                    f"and a line to share, _previews/<contributor>/<slug>.thanks.eml {WHERE}")
+    for p in (cancel, thank):
+        p.add_argument("slug", help=SLUG_HELP)
+        p.add_argument("--send", action="store_true", help=SEND_HELP)
+    cancel.add_argument("--reason", metavar="TEXT", help="why, quoted in the notice to each contributor")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except RoundupError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
-        if exc.exit_code == 1 and len(exc.problems) > 1:
-            print(f"{len(exc.problems)} problems; nothing was written.", file=sys.stderr)
+        if exc.exit_code == 1:
+            print(f"{count(len(exc.problems), 'problem')}; nothing was written.", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted; nothing was changed.", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from roundup import live, tokens
@@ -12,7 +12,7 @@ from roundup.approvals import record, record_preview
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import atomic_write
 from roundup.gate import Inclusion, PostStatus, assess_post
-from roundup.mailer import Outgoing, send, write
+from roundup.mailer import Delivery, Outgoing, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
 from roundup.preview import due, make_preview
@@ -29,6 +29,10 @@ class Sent:
     """`cancel`: the post was cancelled before, so nothing was written or sent again."""
     cancelled: tuple[str, ...] = ()
     """`preview`: the cancelled posts the contributor is in, which get no preview."""
+    setting: Problem | None = None
+    """The `mail:` setting in site.yml to fix, when the mail server itself could not be used."""
+    no_email: tuple[str, ...] = ()
+    """Contributors with a message written but no `email` to send it to."""
 
 
 def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) -> Sent:
@@ -52,7 +56,7 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
     for status, voice in pending:  # only once the page and the message are on disk
         record_preview(site, status.post, contributor_id, voice.digest)
     sent = _finish(site, outgoing, written, deliver)
-    return Sent(sent.written, sent.failures, cancelled=tuple(cancelled))
+    return replace(sent, cancelled=tuple(cancelled))
 
 
 def answer(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
@@ -130,8 +134,10 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
 
 def _finish(site: Site, outgoing: list[Outgoing], written: list[Path], deliver: bool) -> Sent:
     """Deliver the messages (already written to disk) when asked to."""
-    failures = send(site.config.mail, outgoing) if deliver else []
-    return Sent(tuple(written) + tuple(o.path for o in outgoing), tuple(failures))
+    delivery = send(site.config.mail, outgoing) if deliver else Delivery()
+    no_email = tuple(dict.fromkeys(o.contributor_id for o in outgoing if not o.message["To"]))
+    return Sent(tuple(written) + tuple(o.path for o in outgoing), delivery.failures, setting=delivery.setting,
+                no_email=no_email)
 
 
 _STATUS_LINE = re.compile(r"^status[ \t]*:[^\r\n]*", re.MULTILINE)

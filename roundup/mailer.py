@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from roundup.errors import Problem, RoundupError
+from roundup.errors import Problem
 from roundup.fsutil import atomic_write
 from roundup.model import MailConfig
 
@@ -29,19 +30,27 @@ def write(outgoing: list[Outgoing]) -> None:
         atomic_write(item.path, item.message.as_bytes())
 
 
-def send(config: MailConfig, outgoing: list[Outgoing]) -> list[str]:
-    """Deliver every message; returns one line per contributor whose message could not be sent."""
-    failures = [f"{o.contributor_id}: no `email` in contributors/{o.contributor_id}.yml, so nothing was sent"
-                for o in outgoing if not o.message["To"]]
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What `--send` could not do: a line per contributor not reached, and the site.yml setting to fix."""
+
+    failures: tuple[str, ...] = ()
+    setting: Problem | None = None
+    """A problem with the server itself, located at its `mail:` setting in site.yml."""
+
+
+def send(config: MailConfig, outgoing: list[Outgoing]) -> Delivery:
+    """Deliver every message; one failure never stops the others."""
+    failures = [f"{o.contributor_id}: no `email` in contributors/{o.contributor_id}.yml, so nothing was sent; "
+                "add `email:` there" for o in outgoing if not o.message["To"]]
     ready = [o for o in outgoing if o.message["To"]]
     if not ready:
-        return failures
-    password = None
-    if config.username:
-        password = os.environ.get(config.password_env)
-        if password is None:
-            raise RoundupError([Problem("site.yml", None, f"mail: username is set but ${config.password_env} "
-                                                          "is empty; export the SMTP password there")])
+        return Delivery(tuple(failures))
+    password, setting = os.environ.get(config.password_env), None
+    if config.username and password is None:
+        setting = Problem("site.yml", config.line("password_env", "username"), f"`mail: username` is set but "
+                          f"${config.password_env} is empty; export the SMTP password there (`mail: password_env`)")
+        return Delivery((*failures, *(f"{o.contributor_id}: no SMTP password" for o in ready)), setting)
     done: set[str] = set()  # delivered or already reported
     try:
         with smtplib.SMTP(config.host, config.port, timeout=30) as smtp:
@@ -54,11 +63,51 @@ def send(config: MailConfig, outgoing: list[Outgoing]) -> list[str]:
                     smtp.send_message(item.message)
                 except (smtplib.SMTPException, OSError) as exc:
                     failures.append(f"{item.contributor_id}: {_reason(exc)}")
+                    setting = setting or _refused(config, exc)
                 done.add(item.contributor_id)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         failures += [f"{o.contributor_id}: {_reason(exc)} ({config.host}:{config.port})"
                      for o in ready if o.contributor_id not in done]
-    return failures
+        setting = setting or _refused(config, exc) or _unusable(config, exc)
+    return Delivery(tuple(failures), setting)
+
+
+def _refused(config: MailConfig, exc: BaseException) -> Problem | None:
+    """The setting behind a refusal that is the server's rules, not one address: TLS or a login first."""
+    where = f"{config.host}:{config.port}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return Problem("site.yml", config.line("username", "password_env"), f"the server at {where} refused the "
+                       f"login of {config.username!r} ({_reason(exc)}): check `mail: username`, and the password "
+                       f"in ${config.password_env} (`mail: password_env`)")
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and "STARTTLS" in str(exc):
+        return Problem("site.yml", config.line("starttls"), f"the server at {where} does not offer STARTTLS: "
+                       "set `mail: starttls` to false, or check that `mail: host` and `mail: port` name the right "
+                       "server")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return Problem("site.yml", config.line("username"), f"the server at {where} offers no login: remove "
+                       "`mail: username`, or set `mail: starttls` to true if it asks for TLS first")
+    code = getattr(exc, "smtp_code", None)
+    if code == 530 and "starttls" in _reason(exc).lower():
+        return Problem("site.yml", config.line("starttls"), f"the server at {where} asks for STARTTLS first: "
+                       "set `mail: starttls` to true")
+    if code == 530:
+        return Problem("site.yml", config.line("username"), f"the server at {where} asks for a login first: set "
+                       "`mail: username`, and its password in the variable `mail: password_env` names")
+    return None
+
+
+def _unusable(config: MailConfig, exc: BaseException) -> Problem:
+    """The setting to fix when the server could not be reached or spoken to at all."""
+    where = f"{config.host}:{config.port}"
+    if isinstance(exc, ssl.SSLError):
+        return Problem("site.yml", config.line("starttls", "host"), f"the TLS handshake with {where} failed "
+                       f"({_reason(exc)}): check that `mail: host` is the name on the server's certificate, "
+                       "and `mail: starttls`")
+    if isinstance(exc, socket.gaierror):
+        return Problem("site.yml", config.line("host"), f"no mail server named {config.host!r} can be found "
+                       f"({exc.strerror or exc}): fix `mail: host`")
+    return Problem("site.yml", config.line("port", "host"), f"no mail server answers at {where} "
+                   f"({_reason(exc)}): set `mail: host` and `mail: port` to your mail server's")
 
 
 def _reason(exc: BaseException) -> str:

@@ -103,13 +103,13 @@ def cancel_message(site: Site, post: Post, person: Contributor, reason: str | No
 def thank_message(site: Site, post: Post, person: Contributor, voice_url: str) -> EmailMessage:
     """Thanking one contributor, with the link to their own voice and a line ready to share."""
     company = others(site, post, person.id)
-    who = person.profile.handle or person.profile.name
-    share = f"{who} joins {company} in “{post.title}”: {voice_url}" if company else f"{who} in “{post.title}”: {voice_url}"
+    where = f"“{post.title}”, on {site.config.title}: {voice_url}"
+    share = f"I joined {company} in {where}" if company else f"My voice is in {where}"
     paragraphs = [
         f"Dear {person.profile.name},",
         f"“{post.title}” is now published on {site.config.title}, and your voice is here:\n{voice_url}",
         *([f"You're in it alongside {company}."] if company else []),
-        "If you'd like to share it, here is a line ready to post:",
+        "If you'd like to share it, here is a line ready to post as your own:",
         f"    {share}",
         f"Thank you for being part of it.\n{site.config.editor.name}",
     ]

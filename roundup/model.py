@@ -30,6 +30,13 @@ class MailConfig:
     starttls: bool = False
     username: str | None = None
     password_env: str = "ROUNDUP_SMTP_PASSWORD"
+    lines: tuple[tuple[str, int], ...] = ()
+    """Where each setting is written in site.yml ("mail" for the mapping itself), for messages."""
+
+    def line(self, *keys: str) -> int | None:
+        """The line of the first of `keys` written in site.yml, else of `mail:` itself (None if absent)."""
+        written = dict(self.lines)
+        return next((written[k] for k in (*keys, "mail") if k in written), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from roundup.errors import Problem, RoundupError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.model import Contributor, Site
 from roundup.render import environment, render_template, static_files
-from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date
+from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date, published_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +77,12 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
                                               tokens.expiry_for(post, now)))
     info = _info(site, status, voice, contributor, token)
     views = Views(site, (status,), drafts=True)
+    published = published_paths(site, post)  # links lead only to pages that exist
     context = {
-        "site": views.site_view, "root": config.base_url, "drafts": False,
-        "canonical": views.posts[0].abs_url, "preview": info, "inline_css": _inline_css(site),
-        "post": as_preview(views.posts[0], contributor.id, _inline_avatars(site, status, contributor.id)),
+        "site": views.site_view, "root": config.base_url, "drafts": False, "preview": info,
+        "canonical": views.posts[0].abs_url if views.posts[0].path in published else None,
+        "inline_css": _inline_css(site),
+        "post": as_preview(views.posts[0], contributor.id, _inline_avatars(site, status, contributor.id), published),
         "share": None,  # a private file: no sharing card, no JSON-LD pointing at remote pictures
     }
     html = render_template(environment(config), config.root, "preview.html", context,

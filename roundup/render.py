@@ -82,7 +82,7 @@ def _url(context, value: str | None) -> str:
     """A link from the current page: site-relative paths get the page's `root` prefix ("" is home)."""
     if value is None:
         return ""
-    if value == "":
+    if value in ("", "./"):  # home: the prefix itself, never "…/./"
         return context["root"] or "./"
     return value if _ABSOLUTE.match(value) else context["root"] + value
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 from roundup.build import BuildReport
-from roundup.gate import Inclusion, PostStatus, VoiceState
+from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus
+from roundup.words import count
 
 VERDICT = {
     Inclusion.PUBLISHED: "publishes",
@@ -44,8 +45,9 @@ def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
         return lines
     drafts = " (with drafts: not for deploying)" if report.drafts else ""
     earlier = f" ({len(report.live)} in an earlier approved version)" if report.live else ""
-    return lines + [f"Built {report.output.name}/ in {report.seconds:.2f} s{drafts}: {_posts(report.published)} "
-                    f"published{earlier}, {len(report.withheld)} withheld, {report.written} files written, "
+    return lines + [f"Built {report.output.name}/ in {report.seconds:.2f} s{drafts}: "
+                    f"{count(report.published, 'post')} published{earlier}, {len(report.withheld)} withheld, "
+                    f"{count(report.written, 'file')} written, "
                     f"{report.pages - report.written} unchanged."]
 
 
@@ -54,9 +56,9 @@ def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:
     reasons = [f"taken down: {status.down}"] if status.down else []
     reasons += status.post_reasons
     if status.pending:
-        reasons.append(f"waiting for {len(status.pending)} of {len(status.voices)} voices")
+        reasons.append(f"waiting for {len(status.pending)} of {count(len(status.voices), 'voice')}")
     lines = [f"  withheld   {status.post.slug}{shown}: {'; '.join(reasons)}"]
-    rows = [[v.contributor_id, v.state.value, v.reason] for v in status.pending]
+    rows = [[v.contributor_id, v.state.value, _why(v)] for v in status.pending]
     return lines + table(rows, indent="               ")
 
 
@@ -70,9 +72,7 @@ def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
         approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
         lines.append(f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
                      f"{approved}/{len(status.voices)} approved)")
-
-        rows = [[v.contributor_id, v.name, v.state.value, v.reason.removeprefix(v.state.value + " ")]
-                for v in status.voices]
+        rows = [[v.contributor_id, v.name, v.state.value, _why(v)] for v in status.voices]
         lines.extend(table(rows) or ["  (no voices yet)"])
         if status.inclusion is Inclusion.LIVE:
             lines.append(f"Live: {status.live_summary}.")
@@ -82,11 +82,13 @@ def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
     publish = [s.post.slug + (" (its last approved version)" if s.inclusion is Inclusion.LIVE else "")
                for s in statuses if s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)]
     held = [s.post.slug for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
-    lines.append(f"A build would publish {_posts(len(publish))}" + (f": {', '.join(publish)}." if publish else "."))
+    lines.append(f"A build would publish {count(len(publish), 'post')}"
+                 + (f": {', '.join(publish)}." if publish else "."))
     if held:
         lines.append(f"Withheld: {', '.join(held)}.")
     return lines
 
 
-def _posts(n: int) -> str:
-    return f"{n} post" if n == 1 else f"{n} posts"
+def _why(voice: VoiceStatus) -> str:
+    """A voice's reason without the state word already shown beside it ("declined on …" → "on …")."""
+    return voice.reason.removeprefix(voice.state.value + " ")

@@ -8,6 +8,7 @@ from pathlib import Path
 from roundup.errors import Problem, RoundupError
 from roundup.fields import ID_RE
 from roundup.fsutil import atomic_write
+from roundup.words import id_advice
 
 SITE = """\
 title: My Roundups                       # required
@@ -87,7 +88,7 @@ def _ignore(path: Path) -> str | None:
 
 
 def new_post(root: Path, slug: str) -> list[str]:
-    _check_id(slug, "post slug", "posts/<slug>")
+    _check_id(slug, "post slug")
     folder = root / "posts" / slug
     _refuse_existing(root, folder / "post.md")
     (folder / "quotes").mkdir(parents=True, exist_ok=True)
@@ -99,7 +100,7 @@ def new_post(root: Path, slug: str) -> list[str]:
 
 
 def new_contributor(root: Path, cid: str) -> list[str]:
-    _check_id(cid, "contributor id", "contributors/<id>.yml")
+    _check_id(cid, "contributor id")
     target = root / "contributors" / f"{cid}.yml"
     _refuse_existing(root, target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -107,10 +108,9 @@ def new_contributor(root: Path, cid: str) -> list[str]:
     return [f"contributors/{cid}.yml"]
 
 
-def _check_id(value: str, what: str, where: str) -> None:
+def _check_id(value: str, what: str) -> None:
     if not ID_RE.match(value):
-        raise RoundupError(f"{value!r} is not a valid {what} for {where}: use lowercase letters, "
-                           "digits and single hyphens, e.g. tools-we-keep")
+        raise RoundupError(id_advice(value, what))
 
 
 def _refuse_existing(root: Path, target: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import queue
+import re
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError
 from roundup.render import package_theme
 from roundup.validate import load_config
+from roundup.words import count
 from roundup.write import Output
 
 EVENTS = "/__roundup/events"
@@ -105,7 +107,8 @@ class Server:
             self.live.output, self.live.errors = output, None
             self.live.generation += 1
             self.changed.notify_all()
-        print(f"{reason}: rebuilt {len(output)} files in {time.perf_counter() - started:.2f} s", flush=True)
+        seconds = time.perf_counter() - started
+        print(f"{reason}: rebuilt {count(len(output), 'file')} in {seconds:.2f} s", flush=True)
 
     def unchanged_posts(self, paths: list[str] | None) -> dict[str, tuple]:
         """The signature each post was last read with, for the posts the watcher saw no change in: those
@@ -171,7 +174,7 @@ class _Watch(FileSystemEventHandler):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             path = Path(raw) if raw else None
-            if path is None or not self._relevant(path):
+            if path is None or not self._relevant(path) or (not event.is_directory and scratch(path.name)):
                 continue
             if isinstance(event, DirCreatedEvent) and path.parent == self.root:
                 self._watch(path)
@@ -191,6 +194,15 @@ class _Watch(FileSystemEventHandler):
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+_SCRATCH = re.compile(r"#.*#|sed[A-Za-z0-9]{6}|[0-9]+|.*\.sw[a-p]")
+
+
+def scratch(name: str) -> bool:
+    """An editor's temporary file, not an input: `sed -i`'s sedXXXXXX, vim's swap files and its 4913 probe,
+    emacs's #autosave# and .#lock, backups ending in ~, and any hidden file."""
+    return name.startswith(".") or name.endswith("~") or bool(_SCRATCH.fullmatch(name))
 
 
 def handler_for(server: Server) -> type[BaseHTTPRequestHandler]:

@@ -17,6 +17,7 @@ from roundup.model import PREVIEW_OTHERS, Avatar, Contributor, Editor, Link, Mai
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
 from roundup.slips import missing_space
+from roundup.words import id_advice, suggest_id
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
                "paginate", "preview_others")
@@ -126,12 +127,14 @@ def _mail(f: Fields) -> MailConfig:
     if mail is None:
         return MailConfig()
     mail.only(MAIL_FIELDS)
+    written = [("mail", f.line("mail")), *((key, mail.line(key)) for key in MAIL_FIELDS if key in mail.data)]
     return MailConfig(
         host=mail.text("host", default="localhost") or "localhost",
         port=mail.integer("port", 25, 1, 65535),
         starttls=mail.boolean("starttls", False),
         username=mail.text("username"),
         password_env=mail.text("password_env", default="ROUNDUP_SMTP_PASSWORD") or "ROUNDUP_SMTP_PASSWORD",
+        lines=tuple((key, n) for key, n in written if n is not None),
     )
 
 
@@ -165,8 +168,9 @@ def load_contributors(root: Path, problems: Problems) -> dict[str, Contributor]:
         if path.suffix != ".yml":
             continue
         if not ID_RE.match(path.stem):
-            problems.add(name, None, f"{path.stem!r} is not a valid contributor id "
-                                     "(lowercase letters, digits and single hyphens, e.g. zoe-lee)")
+            better = suggest_id(path.stem)
+            problems.add(name, None, id_advice(path.stem, "contributor id")
+                         + (f"; rename it to contributors/{better}.yml" if better else ""))
             continue
         doc = load_yaml_file(root, path)
         if isinstance(doc, Problem):

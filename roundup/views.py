@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from roundup.avatars import Rendition, initials, picture
 from roundup.fields import slugify
-from roundup.gate import Inclusion, PostStatus
+from roundup.gate import Inclusion, PostStatus, assess_post
 from roundup.markdown import DEFAULT_ENGINE, render
 from roundup.live import profile_now
 from roundup.model import Contributor, Post, Profile, Quote, Site
@@ -58,7 +58,8 @@ class PendingView:
 @dataclass(frozen=True, slots=True)
 class TagRef:
     name: str
-    path: str
+    path: str | None
+    """None in a preview when the tag's page is not published yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,8 @@ class VoiceView:
     bio_md: str
     prompt: str | None
     body_md: str
-    contributor_path: str
+    contributor_path: str | None
+    """None in a preview when their page is not published yet (they appear in no published post)."""
     share_url: str
     highlighted: bool = False
     awaiting: bool = False
@@ -346,13 +348,34 @@ def avatar_alt(name: str, placeholder: bool) -> str:
     return f"Initials of {name}" if placeholder else f"Photo of {name}"
 
 
-def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView]) -> PostView:
+def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView],
+               published: frozenset[str]) -> PostView:
     """The post as it will appear once published, one voice highlighted, each picture replaced by its
-    inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing.
-    A voice without an inline picture is one whose words are not to be shown yet: it keeps its name only."""
-    voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id]) if v.id in inline
-                   else _awaiting(v) for v in view.voices)
-    return replace(view, voices=voices, withheld=False, pending=())
+    inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing;
+    links only to the `published` pages (see `published_paths`). A voice without an inline picture is one
+    whose words are not to be shown yet: it keeps its name only."""
+    voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id],
+                           contributor_path=v.contributor_path if v.contributor_path in published else None)
+                   if v.id in inline else _awaiting(v) for v in view.voices)
+    tags = tuple(t if t.path in published else replace(t, path=None) for t in view.tags)
+    return replace(view, voices=voices, tags=tags, withheld=False, pending=())
+
+
+def published_paths(site: Site, post: Post) -> frozenset[str]:
+    """The pages a preview of `post` could link to that a build of the site as it is now publishes: the
+    lists, and the pages of the posts, contributors and tags that appear in a published post (as it is
+    shown: a live post in its last approved version)."""
+    people = {q.contributor_id for q in post.quotes}
+    tags = {tag_path(t) for t in post.tags}
+    related = [p for p in site.posts if p.slug == post.slug
+               or not people.isdisjoint(q.contributor_id for q in p.quotes)
+               or not tags.isdisjoint(tag_path(t) for t in p.tags)]
+    statuses = [assess_post(site, p) for p in related]
+    shown = [s.live.post if s.inclusion is Inclusion.LIVE else s.post for s in statuses
+             if s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)]
+    return frozenset({"", "contributors/", "feed.xml", *(f"posts/{p.slug}/" for p in shown),
+                      *(f"contributors/{q.contributor_id}/" for p in shown for q in p.quotes),
+                      *(tag_path(t) for p in shown for t in p.tags)})
 
 
 def _awaiting(voice: VoiceView) -> VoiceView:

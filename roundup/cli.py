@@ -90,8 +90,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     for slug in sent.cancelled:
         print(f"No preview for {slug}: it is cancelled (status: cancelled in posts/{slug}/post.md).")
     if not sent.written:
-        rest = " other" if sent.cancelled else ""
-        print(f"Nothing to preview: every{rest} voice of {args.contributor} is approved and current.")
+        print(f"Nothing else to preview for {args.contributor}." if sent.cancelled else
+              f"Nothing to preview: every voice of {args.contributor} is approved and current.")
         return 0
     return report_sent(sent, args.send)
 

@@ -261,7 +261,7 @@ def test_approve_leaves_no_temporary_files_beside_the_record(two_voices: Site):
         two_voices.write("posts/alpha/.approvals.yml.x1y2z3.tmp", "digest: half-writ")
     two_voices.approve("sam", "alpha")
     names = sorted(p.name for p in (two_voices.root / "posts/alpha").iterdir())
-    assert names == ["approvals.yml", "post.md", "quotes"]
+    assert names == ["approvals.yml", "post.md", "published.yml", "quotes"]
 
 
 def test_declining_after_approving_withholds_and_approving_again_publishes(published: Site):

@@ -255,7 +255,8 @@ def test_new_site_ignores_output_previews_and_state_in_git(tmp_path: Path):
     assert (root / "_previews").is_dir() and (root / "_site").is_dir() and (root / ".roundup").is_dir()
     untracked = {line[3:] for line in git("status", "--porcelain", "--untracked-files=all", cwd=root).splitlines()}
     assert untracked == {".gitignore", "site.yml", "contributors/kofi.yml", "posts/alpha/post.md",
-                         "posts/alpha/quotes/kofi.md", "posts/alpha/approvals.yml"}
+                         "posts/alpha/quotes/kofi.md", "posts/alpha/approvals.yml",
+                         "posts/alpha/published.yml"}
 
 
 def test_new_site_completes_an_existing_gitignore_and_says_so(tmp_path: Path):

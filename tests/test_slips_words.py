@@ -300,6 +300,7 @@ def test_preview_links_lead_only_to_pages_that_exist(site: Site):
     site.add_post("old", ["sam"], tags=["shared"])
     site.approve_all("old")
     site.add_post("fresh", ["zoe", "sam"], tags=["shared", "brand new"])
+    site.approve("sam", "fresh")  # shown in full in zoe's preview (an unapproved voice shows its name only)
     site.build()
     site.ok("preview", "zoe", "--post", "fresh")
     html = site.read("_previews/zoe/fresh.html")

@@ -17,6 +17,7 @@ from roundup.messages import cancel_message, preview_message, require_editor_ema
 from roundup.model import Post, Site
 from roundup.preview import due, make_preview
 from roundup.validate import read_site
+from roundup.views import published_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +43,9 @@ def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) ->
     now = dt.datetime.now(dt.timezone.utc)
     pending, cancelled = due(site, contributor_id, slug)
     outgoing, written = [], []
+    published = published_paths(site, tuple(status.post for status, _ in pending))
     for status, voice in pending:
-        made = make_preview(site, status, voice, now)
+        made = make_preview(site, status, voice, now, published)
         folder = site.config.previews / contributor_id
         folder.mkdir(parents=True, exist_ok=True)
         html_path = folder / f"{status.post.slug}.html"

@@ -68,8 +68,10 @@ def due(site: Site, contributor_id: str, slug: str | None) -> tuple[list[tuple[P
     return [(s, v) for s, v in found if v.state is not VoiceState.APPROVED], [p.slug for p in cancelled]
 
 
-def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Preview:
-    """Render the self-contained preview page for one voice (nothing is written here)."""
+def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime,
+                 published: frozenset[str] | None = None) -> Preview:
+    """Render the self-contained preview page for one voice (nothing is written here); it links only to the
+    `published` pages (`views.published_paths`, worked out here when not given)."""
     post, config = status.post, site.config
     contributor = site.contributors[voice.contributor_id]
     secret = tokens.secret_for(config.root)
@@ -77,7 +79,8 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
                                               tokens.expiry_for(post, now)))
     info = _info(site, status, voice, contributor, token)
     views = Views(site, (status,), drafts=True)
-    published = published_paths(site, post)  # links lead only to pages that exist
+    if published is None:  # links lead only to pages that exist
+        published = published_paths(site, (post,))
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False, "preview": info,
         "canonical": views.posts[0].abs_url if views.posts[0].path in published else None,

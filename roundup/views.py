@@ -361,13 +361,14 @@ def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView
     return replace(view, voices=voices, tags=tags, withheld=False, pending=())
 
 
-def published_paths(site: Site, post: Post) -> frozenset[str]:
-    """The pages a preview of `post` could link to that a build of the site as it is now publishes: the
+def published_paths(site: Site, posts: tuple[Post, ...]) -> frozenset[str]:
+    """The pages previews of `posts` could link to that a build of the site as it is now publishes: the
     lists, and the pages of the posts, contributors and tags that appear in a published post (as it is
-    shown: a live post in its last approved version)."""
-    people = {q.contributor_id for q in post.quotes}
-    tags = {tag_path(t) for t in post.tags}
-    related = [p for p in site.posts if p.slug == post.slug
+    shown: a live post in its last approved version). Only the posts related to `posts` are assessed."""
+    slugs = {p.slug for p in posts}
+    people = {q.contributor_id for p in posts for q in p.quotes}
+    tags = {tag_path(t) for p in posts for t in p.tags}
+    related = [p for p in site.posts if p.slug in slugs
                or not people.isdisjoint(q.contributor_id for q in p.quotes)
                or not tags.isdisjoint(tag_path(t) for t in p.tags)]
     statuses = [assess_post(site, p) for p in related]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from collections.abc import Callable
 from pathlib import Path
@@ -103,14 +104,29 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     before = len(problems.items)
     f = Fields(path, entry, problems)
     decision = next((d for d in ("approved", "declined") if f"{d}_at" in entry), None)
-    digest = f.text("digest", required=decision is not None)
+    digest = _digest(f, "digest", required=decision is not None)
     at = _timestamp(f, f"{decision}_at") if decision else None
     previewed_at = _timestamp(f, "previewed_at") if "previewed_at" in entry else None
     content = entry.get("content") if isinstance(entry.get("content"), (dict, Deferred)) else None
     if len(problems.items) > before:
         return None
+    previewed_digest = _digest(f, "previewed_digest")
+    if len(problems.items) > before:
+        return None
     return Record(str(cid), decision, digest, at, f.text("via", default="cli") or "cli", f.text("reason"),
-                  content, previewed_at, f.text("previewed_digest"), path)
+                  content, previewed_at, previewed_digest, path)
+
+
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _digest(f: Fields, key: str, required: bool = False) -> str | None:
+    """A digest as roundup writes it; anything else is reported (a truncated one would never match)."""
+    value = f.text(key, required=required)
+    if value is not None and not DIGEST.fullmatch(value):
+        f.error(key, f"must be a digest written by roundup, sha256: and 64 hex digits (got {value[:80]!r})")
+        return None
+    return value
 
 
 def _timestamp(f: Fields, key: str) -> dt.datetime | None:

@@ -89,5 +89,5 @@ def _unb64(text: str) -> bytes:
     """Strict base64url: only the one canonical spelling of the bytes is accepted."""
     data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     if not text or _b64(data) != text:
-        raise ValueError("not canonical base64url")
+        raise ValueError  # verify turns it into its one message about a token that is not valid
     return data

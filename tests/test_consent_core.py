@@ -1,0 +1,388 @@
+"""The consent core in process: digest, tokens, gate and approvals, tested so that any change to their
+logic fails a test (the mutation run in the README's development section measures that). Fast: no CLI."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hmac
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from roundup import approvals, digest, gate, tokens
+from roundup.approvals import Record
+from roundup.errors import Problems, RoundupError
+from roundup.gate import Inclusion, VoiceState
+from roundup.model import (Avatar, Contributor, Editor, Link, Live, LiveVoice, MailConfig, Post, Profile, Quote,
+                           Site, SiteConfig)
+
+NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
+SECRET = b"s3cret"
+
+
+def profile(name: str = "Zoë Quill", **changes) -> Profile:
+    fields = dict(name=name, handle="@zoe", url="https://zoe.example/", links=(Link("Blog", "https://b.example/"),),
+                  avatar=Avatar("avatars/zoe.png", None, "ab" * 32), bio="Writes *slowly*.")
+    fields.update(changes)
+    return Profile(**fields)
+
+
+def quote(cid: str = "zoe", body: str = "My words.", prompt: str | None = "What lasts?") -> Quote:
+    return Quote(cid, prompt, body, "a private note", f"posts/alpha/quotes/{cid}.md")
+
+
+def post(*quotes: Quote, status: str = "ready", title: str = "Alpha", intro: str = "Intro.", outro: str = "Outro.",
+         deadline: dt.date | None = None) -> Post:
+    return Post("alpha", title, dt.date(2026, 3, 1), None, (), status, deadline, intro, outro,
+                quotes or (quote(),), "posts/alpha/post.md")
+
+
+def site(root: Path, *people: str) -> Site:
+    config = SiteConfig(root, "Site", "https://example.org/", Editor("Ed", "ed@example.org"), "default",
+                        root / "_site", root / "_previews", "en", MailConfig())
+    contributors = {cid: Contributor(cid, profile(cid.title()), None, f"contributors/{cid}.yml")
+                    for cid in people or ("zoe",)}
+    return Site(config, contributors, ())
+
+
+def record(cid: str, decision: str | None, digest_value: str | None, at: dt.datetime = NOW, **more) -> Record:
+    return Record(cid, decision, digest_value, at if decision else None, "cli", more.pop("reason", None),
+                  more.pop("content", None), **more)
+
+
+# ---- digest ---------------------------------------------------------------------------------------
+
+def test_digest_is_pinned():
+    """Changing the digest's fields, key order, encoding or version would make every shipped approval
+    stale: the digest of a fixed voice is pinned here."""
+    value = digest.voice_digest(post(), quote(), profile())
+    assert value == "sha256:d157caa9ea40ed14441b1d47b8fe68a3f5f43a907053ec8bee3e55c9826ecf0d"
+    assert digest.DIGEST_VERSION == 1
+
+
+def test_digest_covers_every_approved_part_and_not_the_note():
+    base = digest.voice_digest(post(), quote(), profile())
+    variants = [
+        digest.voice_digest(post(title="Beta"), quote(), profile()),
+        digest.voice_digest(post(intro="Intro!"), quote(), profile()),
+        digest.voice_digest(post(outro="Outro!"), quote(), profile()),
+        digest.voice_digest(post(), quote(body="My word."), profile()),
+        digest.voice_digest(post(), quote(prompt="What endures?"), profile()),
+        digest.voice_digest(post(), quote(prompt=None), profile()),
+        *(digest.voice_digest(post(), quote(), profile(**{k: v})) for k, v in (
+            ("name", "Zoe Quill"), ("handle", "@zoe2"), ("handle", None), ("url", "https://zoe.example/x"),
+            ("links", ()), ("links", (Link("Blog", "https://b.example/2"),)),
+            ("links", (Link("Web", "https://b.example/"),)), ("avatar", None),
+            ("avatar", Avatar("avatars/zoe2.png", None, "ab" * 32)),
+            ("avatar", Avatar("avatars/zoe.png", None, "cd" * 32)), ("bio", "Writes.")))]
+    assert base not in variants and len(set(variants)) == len(variants)
+    noted = Quote("zoe", "What lasts?", "My words.", "another note", "x.md")
+    assert digest.voice_digest(post(), noted, profile()) == base
+
+
+def test_moving_text_between_intro_and_outro_changes_the_digest():
+    a = digest.voice_digest(post(intro="One. Two.", outro=""), quote(), profile())
+    b = digest.voice_digest(post(intro="One.", outro=" Two."), quote(), profile())
+    c = digest.voice_digest(post(intro="One. Two", outro="."), quote(), profile())
+    assert len({a, b, c}) == 3
+
+
+def test_links_order_is_part_of_the_digest():
+    two = (Link("A", "https://a.example/"), Link("B", "https://b.example/"))
+    assert digest.voice_digest(post(), quote(), profile(links=two)) != \
+        digest.voice_digest(post(), quote(), profile(links=two[::-1]))
+
+
+def test_changed_parts_names_each_part():
+    old = digest.snapshot(post(), quote(), profile())
+    assert digest.changed_parts(old, old) == []
+    assert digest.changed_parts(None, old) == []
+    assert digest.changed_parts(old, digest.snapshot(post(), quote(body="x"), profile())) == ["quote"]
+    assert digest.changed_parts(old, digest.snapshot(post(), quote(), profile(bio="x"))) == ["profile"]
+    assert digest.changed_parts(old, digest.snapshot(post(title="x"), quote(), profile())) == ["post title"]
+    assert digest.changed_parts(old, digest.snapshot(post(intro="x"), quote(), profile())) == ["editor's text"]
+    everything = digest.snapshot(post(title="x", outro="y"), quote(prompt="z"), profile(name="n"))
+    assert digest.changed_parts(old, everything) == ["quote", "profile", "post title", "editor's text"]
+    assert digest.changed_parts({"quote": old["quote"], "profile": old["profile"], "post": "?"},
+                                old) == ["post title", "editor's text"]
+
+
+# ---- tokens ---------------------------------------------------------------------------------------
+
+def claims(expires: dt.datetime = NOW + dt.timedelta(days=1)) -> tokens.Claims:
+    return tokens.Claims("zoe", "alpha", "sha256:" + "0" * 64, expires)
+
+
+def test_token_round_trip_and_refusals():
+    token = tokens.make(SECRET, claims())
+    assert token.startswith("ru1.") and token.count(".") == 2
+    assert tokens.verify(SECRET, token, NOW) == claims().__class__("zoe", "alpha", "sha256:" + "0" * 64,
+                                                                  claims().expires.replace(microsecond=0))
+    assert tokens.verify(SECRET, f"  {token}\n", NOW).contributor_id == "zoe"
+    for bad in (token + "x", token.replace("ru1.", "ru2."), "ru1." + token.split(".", 1)[1] + ".x", "", "ru1..",
+                token.rsplit(".", 1)[0] + "." + token.rsplit(".", 1)[1][::-1]):
+        with pytest.raises(RoundupError, match="not valid"):
+            tokens.verify(SECRET, bad, NOW)
+    with pytest.raises(RoundupError, match="not valid"):
+        tokens.verify(b"another", token, NOW)
+
+
+def test_token_expires_after_its_last_second_not_before():
+    expires = dt.datetime(2026, 3, 11, 23, 59, 59, tzinfo=dt.timezone.utc)
+    token = tokens.make(SECRET, claims(expires))
+    assert tokens.verify(SECRET, token, expires).slug == "alpha"
+    with pytest.raises(RoundupError, match="expired on 2026-03-11 23:59 UTC"):
+        tokens.verify(SECRET, token, expires + dt.timedelta(seconds=1))
+
+
+def test_expiry_is_the_end_of_the_deadline_day_or_thirty_days():
+    assert tokens.expiry_for(post(deadline=dt.date(2026, 3, 20)), NOW) == \
+        dt.datetime(2026, 3, 20, 23, 59, 59, tzinfo=dt.timezone.utc)
+    assert tokens.expiry_for(post(), NOW) == NOW + dt.timedelta(days=30)
+    assert tokens.DEFAULT_LIFETIME == dt.timedelta(days=30)
+
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def twins(text: str) -> list[str]:
+    """Other base64url spellings of the same bytes: the last character's unused low bits set."""
+    decode = lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))  # noqa: E731
+    return [text[:-1] + c for c in ALPHABET if c != text[-1] and decode(text[:-1] + c) == decode(text)]
+
+
+def test_non_canonical_base64_is_refused():
+    token = tokens.make(SECRET, claims())
+    prefix, body, signature = token.split(".")
+    assert len(twins(signature)) == 3  # a 32-byte signature leaves two unused bits
+    for spelling in [*twins(signature), signature + "=", signature + "=="]:
+        with pytest.raises(RoundupError, match="not valid"):
+            tokens.verify(SECRET, f"{prefix}.{body}.{spelling}", NOW)
+    for spelling in [*twins(body), body + "="]:
+        with pytest.raises(RoundupError, match="not valid"):
+            tokens.verify(SECRET, f"{prefix}.{body}.{signature}".replace(body, spelling), NOW)
+    with pytest.raises(ValueError):
+        tokens._unb64("")
+    assert tokens._unb64(tokens._b64(b"\xff\x00")) == b"\xff\x00"
+
+
+def test_signature_is_compared_in_constant_time(monkeypatch):
+    calls = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(tokens.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    tokens.verify(SECRET, tokens.make(SECRET, claims()), NOW)
+    assert len(calls) == 1 and len(calls[0][0]) == 32
+
+
+def test_secret_from_environment_or_generated_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROUNDUP_SECRET", "from-env")
+    assert tokens.secret_for(tmp_path) == b"from-env"
+    monkeypatch.delenv("ROUNDUP_SECRET")
+    first = tokens.secret_for(tmp_path)
+    assert len(first) == 64 and tokens.secret_for(tmp_path) == first
+    assert (tmp_path / ".roundup" / "secret").stat().st_mode & 0o777 == 0o600
+
+
+# ---- gate -----------------------------------------------------------------------------------------
+
+def voice_of(s: Site, p: Post, rec: Record | None, live: Live | None = None) -> gate.VoiceStatus:
+    return gate.assess(s, p, {rec.contributor_id: rec} if rec else {}, live=live).voices[0]
+
+
+def test_voice_states_compare_the_whole_digest(tmp_path):
+    s, p = site(tmp_path), post()
+    now = digest.voice_digest(p, quote(), s.contributors["zoe"].profile)
+    assert voice_of(s, p, None).state is VoiceState.PENDING
+    assert voice_of(s, p, None).reason == "never previewed"
+    assert voice_of(s, p, record("zoe", "approved", now)).state is VoiceState.APPROVED
+    assert voice_of(s, p, record("zoe", "approved", now)).reason == "approved on 2026-03-10"
+    for almost in (now[:-1] + ("0" if now[-1] != "0" else "1"), now[:40], now + "0", now.upper()):
+        assert voice_of(s, p, record("zoe", "approved", almost)).state is VoiceState.STALE, almost
+    assert len(now) == len("sha256:") + 64
+
+
+def test_stale_and_declined_reasons(tmp_path):
+    s, p = site(tmp_path), post()
+    profile_now = s.contributors["zoe"].profile
+    now = digest.voice_digest(p, quote(), profile_now)
+    old = digest.snapshot(p, quote(body="Old words."), profile_now)
+    stale = voice_of(s, p, record("zoe", "approved", digest.digest_of(old), content=old))
+    assert (stale.state, stale.reason) == (VoiceState.STALE, "quote edited since approval on 2026-03-10")
+    declined = voice_of(s, p, record("zoe", "declined", now, reason="shorter"))
+    assert (declined.state, declined.reason) == (VoiceState.DECLINED, "declined on 2026-03-10: shorter")
+    assert voice_of(s, p, record("zoe", "declined", now)).reason == "declined on 2026-03-10"
+    edited = voice_of(s, p, record("zoe", "declined", digest.digest_of(old), content=old))
+    assert (edited.state, edited.reason) == \
+        (VoiceState.PENDING, "quote edited since they declined on 2026-03-10; send a new preview")
+    unknown = voice_of(s, p, record("zoe", "approved", "sha256:" + "1" * 64))
+    assert unknown.reason == "content edited since approval on 2026-03-10"
+
+
+def test_preview_notes(tmp_path):
+    s, p = site(tmp_path), post()
+    now = digest.voice_digest(p, quote(), s.contributors["zoe"].profile)
+    seen = record("zoe", None, None, previewed_at=NOW, previewed_digest=now)
+    assert voice_of(s, p, seen).reason == "previewed on 2026-03-10, no answer yet"
+    old = record("zoe", None, None, previewed_at=NOW, previewed_digest="sha256:" + "2" * 64)
+    assert voice_of(s, p, old).reason == "never previewed"
+    content = digest.snapshot(p, quote(body="Old."), s.contributors["zoe"].profile)
+    stale = voice_of(s, p, record("zoe", "approved", digest.digest_of(content), content=content,
+                                  previewed_at=NOW, previewed_digest=now))
+    assert stale.reason == "quote edited since approval on 2026-03-10; previewed on 2026-03-10, no answer yet"
+
+
+def test_inclusion(tmp_path):
+    s = site(tmp_path, "zoe", "sam")
+    p = post(quote("zoe"), quote("sam"))
+    ok = {cid: record(cid, "approved", digest.voice_digest(p, quote(cid), s.contributors[cid].profile))
+          for cid in ("zoe", "sam")}
+    assert gate.assess(s, p, ok).inclusion is Inclusion.PUBLISHED
+    assert gate.assess(s, p, {"zoe": ok["zoe"]}).inclusion is Inclusion.WITHHELD
+    assert gate.assess(s, post(quote("zoe"), quote("sam"), status="draft"), ok).inclusion is Inclusion.DRAFT
+    assert gate.assess(s, post(quote("zoe"), quote("sam"), status="cancelled"), ok).inclusion is Inclusion.CANCELLED
+    empty = Post("alpha", "A", dt.date(2026, 3, 1), None, (), "ready", None, "", "", (), "p.md")
+    assert gate.assess(s, empty, {}).inclusion is Inclusion.WITHHELD
+    status = gate.assess(s, p, {"zoe": ok["zoe"]})
+    assert [v.contributor_id for v in status.pending] == ["sam"]
+    assert gate.PostStatus(empty, (), Inclusion.WITHHELD).post_reasons == ("the post has no voices yet",)
+    draft = post(status="draft")
+    assert gate.PostStatus(draft, (), Inclusion.DRAFT).post_reasons == \
+        ("the post's status is draft", "the post has no voices yet")
+
+
+def live_of(p: Post) -> Live:
+    return Live(p, (LiveVoice("zoe", "sha256:" + "3" * 64, profile(), None),), dt.date(2026, 3, 2), "x.yml")
+
+
+def test_live_version_is_shown_until_a_decline_or_cancel(tmp_path):
+    s, p = site(tmp_path), post()
+    live = live_of(p)
+    waiting = gate.assess(s, p, {}, live=live)
+    assert (waiting.inclusion, waiting.down) == (Inclusion.LIVE, None)
+    assert waiting.live_summary == ("the version approved on 2026-03-02 stays online; the new version is waiting "
+                                    "for zoe (never previewed)")
+    declined = gate.assess(s, p, {"zoe": record("zoe", "declined", "sha256:" + "4" * 64)}, live=live)
+    assert declined.inclusion is Inclusion.WITHHELD
+    assert declined.down == "zoe declined on 2026-03-10, withdrawing their approval"
+    other = gate.assess(s, p, {"sam": record("sam", "declined", "sha256:" + "4" * 64)}, live=live)
+    assert other.inclusion is Inclusion.LIVE
+    cancelled = gate.assess(s, post(status="cancelled"), {}, live=live)
+    assert (cancelled.inclusion, cancelled.down) == (Inclusion.CANCELLED, "the post is cancelled")
+    assert gate.assess(s, post(status="cancelled"), {}).down is None
+    assert gate.assess(s, post(status="draft"), {}, live=live).inclusion is Inclusion.DRAFT
+    approved = record("zoe", "approved", digest.voice_digest(p, quote(), s.contributors["zoe"].profile))
+    assert gate.assess(s, p, {"zoe": approved}, live=live).inclusion is Inclusion.PUBLISHED
+
+
+# ---- approvals ------------------------------------------------------------------------------------
+
+def write_post(root: Path) -> None:
+    (root / "posts" / "alpha").mkdir(parents=True, exist_ok=True)
+
+
+def entries(root: Path) -> dict:
+    return yaml.safe_load((root / "posts/alpha/approvals.yml").read_text(encoding="utf-8"))
+
+
+def test_record_keeps_every_other_entry_and_previews_keep_the_answer(tmp_path):
+    write_post(tmp_path)
+    s = site(tmp_path, "zoe", "sam")
+    p = post(quote("zoe"), quote("sam"))
+    approvals.record(s, p, "zoe", "approved")
+    approvals.record(s, p, "sam", "declined", reason="Please shorten it.")
+    approvals.record_preview(s, p, "zoe", "sha256:" + "5" * 64)
+    data = entries(tmp_path)
+    assert set(data) == {"zoe", "sam"}
+    assert data["zoe"]["digest"] == digest.voice_digest(p, quote("zoe"), s.contributors["zoe"].profile)
+    assert "approved_at" in data["zoe"] and data["zoe"]["via"] == "cli"
+    assert data["zoe"]["previewed_digest"] == "sha256:" + "5" * 64 and "previewed_at" in data["zoe"]
+    assert data["zoe"]["content"] == digest.snapshot(p, quote("zoe"), s.contributors["zoe"].profile)
+    assert data["sam"]["reason"] == "Please shorten it." and "declined_at" in data["sam"]
+    approvals.record(s, p, "zoe", "approved", via="token")
+    data = entries(tmp_path)
+    assert data["zoe"]["via"] == "token" and data["zoe"]["previewed_digest"] == "sha256:" + "5" * 64
+    assert data["sam"]["reason"] == "Please shorten it."
+    records = approvals.read_records(tmp_path, p, Problems())
+    assert records["zoe"].decision == "approved" and records["sam"].decision == "declined"
+    assert records["zoe"].previewed_at is not None and records["zoe"].via == "token"
+
+
+def test_record_refuses_a_voice_not_in_the_post(tmp_path):
+    write_post(tmp_path)
+    with pytest.raises(RoundupError, match="'sam' is not a voice in this post"):
+        approvals.record(site(tmp_path, "zoe", "sam"), post(), "sam", "approved")
+    assert not (tmp_path / "posts/alpha/approvals.yml").exists()
+
+
+BROKEN = "zoe:\n  digest: [unclosed\n"
+
+
+def test_an_unreadable_approvals_file_is_never_overwritten(tmp_path):
+    write_post(tmp_path)
+    path = tmp_path / "posts/alpha/approvals.yml"
+    path.write_text(BROKEN, encoding="utf-8")
+    for write in (lambda: approvals.record(site(tmp_path), post(), "zoe", "approved"),
+                  lambda: approvals.record_preview(site(tmp_path), post(), "zoe", "sha256:" + "5" * 64)):
+        with pytest.raises(RoundupError) as error:
+            write()
+        assert re.search(r"posts/alpha/approvals\.yml:\d+", "\n".join(error.value.lines()))
+        assert path.read_text(encoding="utf-8") == BROKEN
+
+
+@pytest.mark.parametrize("entry, words", [
+    ({"approved_at": "2026-03-01T10:00:00Z"}, "`digest` is required"),
+    ({"approved_at": "2026-03-01T10:00:00Z", "digest": "sha256:abc"}, "`digest` must be"),
+    ({"approved_at": "2026-03-01T10:00:00Z", "digest": "md5:" + "0" * 64}, "`digest` must be"),
+    ({"approved_at": "yesterday", "digest": "sha256:" + "0" * 64}, "must be a timestamp"),
+    ({"previewed_at": "2026-03-01T10:00:00Z", "previewed_digest": "x"}, "`previewed_digest` must be"),
+    ("approved", "must be a mapping"),
+])
+def test_a_malformed_entry_is_reported_never_used(tmp_path, entry, words):
+    write_post(tmp_path)
+    (tmp_path / "posts/alpha/approvals.yml").write_text(yaml.safe_dump({"zoe": entry}), encoding="utf-8")
+    problems = Problems()
+    assert approvals.read_records(tmp_path, post(), problems) == {}
+    assert any(words in p.message for p in problems.items), problems.items
+    assert all(p.path == "posts/alpha/approvals.yml" and p.line for p in problems.items)
+
+
+def test_timestamps_and_defaults_are_read_as_written(tmp_path):
+    write_post(tmp_path)
+    text = yaml.safe_dump({"zoe": {"approved_at": "2026-03-01T10:00:00", "digest": "sha256:" + "0" * 64},
+                           "sam": {"declined_at": "2026-03-02T10:00:00+02:00", "digest": "sha256:" + "1" * 64,
+                                   "via": "token", "reason": "  Shorter.  "}})
+    (tmp_path / "posts/alpha/approvals.yml").write_text(text, encoding="utf-8")
+    records = approvals.read_records(tmp_path, post(quote("zoe"), quote("sam")), Problems())
+    assert records["zoe"].at == dt.datetime(2026, 3, 1, 10, tzinfo=dt.timezone.utc)
+    assert records["zoe"].via == "cli" and records["zoe"].reason is None
+    assert records["sam"].at == dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc)
+    assert records["sam"].via == "token" and records["sam"].reason == "Shorter."
+    assert records["sam"].source == "posts/alpha/approvals.yml"
+
+
+def test_copies_are_kept_out_of_the_cache_and_asked_for_when_a_voice_changed():
+    copy = {"quote": {"body": "x"}}
+    approved = record("zoe", "approved", "sha256:" + "0" * 64, content=copy)
+    from roundup.yamlfast import Deferred
+    deferred = record("zoe", "approved", "sha256:" + "0" * 64, content=Deferred("quote: {body: x}", 3))
+    kept = approvals.without_copies({"zoe": approved, "sam": deferred})
+    assert kept["zoe"].content == copy and kept["sam"].content is None
+    light = {"zoe": record("zoe", "approved", "sha256:" + "0" * 64)}
+    assert approvals.needs_copies(light, {"zoe": "sha256:" + "1" * 64})
+    assert not approvals.needs_copies(light, {"zoe": "sha256:" + "0" * 64})
+    assert not approvals.needs_copies(light, {"sam": "sha256:" + "1" * 64})
+    assert not approvals.needs_copies({"zoe": approved}, {"zoe": "sha256:" + "1" * 64})
+    assert not approvals.needs_copies({"zoe": record("zoe", None, None)}, {"zoe": "sha256:" + "1" * 64})
+    assert approvals.approved_copy(approved) == copy and approvals.approved_copy(None) is None
+
+
+def test_dump_round_trips_and_escapes_what_unicode_cannot_carry():
+    data = {"zoe": {"content": {"quote": {"body": "Zoë\u0085 «quoted»\nline two"}}, "k\u0085": 1}}
+    text = approvals.dump(data)
+    assert text.startswith(approvals.HEADER) and yaml.safe_load(text) == data
+    assert approvals.dump({"a": "é"}).endswith("a: é\n")
+    block = approvals.dump({"a": "one\ntwo"}, header="", blocks=True)
+    assert block == "a: |-\n  one\n  two\n" and yaml.safe_load(block) == {"a": "one\ntwo"}

@@ -386,3 +386,150 @@ def test_dump_round_trips_and_escapes_what_unicode_cannot_carry():
     assert approvals.dump({"a": "é"}).endswith("a: é\n")
     block = approvals.dump({"a": "one\ntwo"}, header="", blocks=True)
     assert block == "a: |-\n  one\n  two\n" and yaml.safe_load(block) == {"a": "one\ntwo"}
+
+
+# ---- every detail the record of consent depends on (each kills mutants the tests above let live) ----
+
+PINNED_TOKEN = ("ru1.eyJjIjoiem9lIiwiZCI6InNoYTI1NjowMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw"
+                "MDAwMDAwMDAwMDAwMDAwIiwiZSI6MTc3MzIzMDQwMCwicyI6ImFscGhhIn0.EBGByAgzth_GuNknPLMocdzG51ssBf-ubUjyBZFc23g")
+
+
+def test_token_format_is_pinned():
+    """Tokens already sent must keep working: payload encoding, key order and signature are fixed."""
+    fixed = tokens.Claims("zoe", "alpha", "sha256:" + "0" * 64, dt.datetime(2026, 3, 11, 12, tzinfo=dt.timezone.utc))
+    assert tokens.make(SECRET, fixed) == PINNED_TOKEN
+    assert tokens.verify(SECRET, PINNED_TOKEN, NOW) == fixed
+    assert tokens._b64(b"\x00\x00\x17") == "AAAX" and tokens._b64(b"\xfb\xff") == "-_8"
+
+
+def test_token_messages_say_what_to_do():
+    with pytest.raises(RoundupError) as error:
+        tokens.verify(SECRET, "ru1.x.y", NOW)
+    assert str(error.value) == ("this token is not valid: it was altered, mistyped, or not made by this site "
+                                "(copy the whole `roundup approve --token` line from the preview)")
+    with pytest.raises(RoundupError) as error:
+        tokens.verify(SECRET, PINNED_TOKEN, dt.datetime(2026, 3, 12, tzinfo=dt.timezone.utc))
+    assert str(error.value) == ("this token expired on 2026-03-11 12:00 UTC; send zoe a new preview "
+                                "(roundup preview zoe)")
+
+
+def expected(s: Site, p: Post, records: dict, inclusion: Inclusion, live=None, down=None) -> gate.PostStatus:
+    voices = tuple(gate._voice(s, p, q, records.get(q.contributor_id),
+                               digest.voice_digest(p, q, s.contributors[q.contributor_id].profile)) for q in p.quotes)
+    return gate.PostStatus(p, voices, inclusion, live, down)
+
+
+def test_assess_returns_the_whole_status(tmp_path):
+    s = site(tmp_path, "zoe", "sam")
+    p = post(quote("zoe"), quote("sam"))
+    ok = {cid: record(cid, "approved", digest.voice_digest(p, quote(cid), s.contributors[cid].profile))
+          for cid in ("zoe", "sam")}
+    live = live_of(p)
+    declined = {"zoe": record("zoe", "declined", "sha256:" + "4" * 64), "sam": ok["sam"]}
+    cases = [(p, ok, None, Inclusion.PUBLISHED, None), (p, ok, live, Inclusion.PUBLISHED, None),
+             (p, {}, None, Inclusion.WITHHELD, None), (p, {}, live, Inclusion.LIVE, None),
+             (p, declined, live, Inclusion.WITHHELD, "zoe declined on 2026-03-10, withdrawing their approval"),
+             (post(quote("zoe"), quote("sam"), status="draft"), ok, live, Inclusion.DRAFT, None),
+             (post(quote("zoe"), quote("sam"), status="cancelled"), ok, live, Inclusion.CANCELLED,
+              "the post is cancelled"),
+             (post(quote("zoe"), quote("sam"), status="cancelled"), ok, None, Inclusion.CANCELLED, None)]
+    for the_post, records, shown, inclusion, down in cases:
+        assert gate.assess(s, the_post, records, live=shown) == expected(s, the_post, records, inclusion, shown, down)
+    status = gate.assess(s, p, ok)
+    assert status.voices[1] == gate.VoiceStatus("sam", "Sam", VoiceState.APPROVED, "approved on 2026-03-10",
+                                                ok["sam"].digest, ok["sam"])
+
+
+def test_two_declines_and_two_changed_parts_are_listed_in_words(tmp_path):
+    s = site(tmp_path, "zoe", "sam")
+    p = post(quote("zoe"), quote("sam"))
+    live = Live(p, (LiveVoice("zoe", "sha256:" + "3" * 64, profile(), None),
+                    LiveVoice("sam", "sha256:" + "3" * 64, profile(), None)), dt.date(2026, 3, 2), "x.yml")
+    no = {cid: record(cid, "declined", "sha256:" + "4" * 64) for cid in ("zoe", "sam")}
+    assert gate.assess(s, p, no, live=live).down == \
+        "zoe declined on 2026-03-10; sam declined on 2026-03-10, withdrawing their approval"
+    old = digest.snapshot(p, quote("zoe", body="Old."), profile("Old Name"))
+    stale = voice_of(s, p, record("zoe", "approved", digest.digest_of(old), content=old))
+    assert stale.reason == "quote and profile edited since approval on 2026-03-10"
+
+
+def test_an_approved_copy_is_read_when_asked_and_a_broken_one_reported(tmp_path):
+    write_post(tmp_path)
+    good = {"zoe": {"digest": "sha256:" + "0" * 64, "approved_at": "2026-03-01T10:00:00Z", "via": "token",
+                    "previewed_at": "2026-03-02T10:00:00Z", "previewed_digest": "sha256:" + "1" * 64,
+                    "content": {"quote": {"body": "Words."}}},
+            "sam": {"digest": "sha256:" + "0" * 64, "approved_at": "2026-03-01T10:00:00Z",
+                    "content": {"quote": {"body": "[broken"}}},
+            "kim": {"digest": "sha256:" + "0" * 64, "approved_at": "2026-03-01T10:00:00Z", "content": "not a copy"}}
+    text = yaml.safe_dump(good, sort_keys=False).replace("body: '[broken'", "body: [broken")
+    (tmp_path / "posts/alpha/approvals.yml").write_text(text, encoding="utf-8")
+    p = post(quote("zoe"), quote("sam"), quote("kim"))
+    problems = Problems()
+    records = approvals.read_records(tmp_path, p, problems)
+    assert problems.items == [] and set(records) == {"zoe", "sam", "kim"}
+    zoe = records["zoe"]
+    assert (zoe.contributor_id, zoe.decision, zoe.digest, zoe.via, zoe.reason, zoe.previewed_digest, zoe.source) == \
+        ("zoe", "approved", "sha256:" + "0" * 64, "token", None, "sha256:" + "1" * 64, "posts/alpha/approvals.yml")
+    assert zoe.at == dt.datetime(2026, 3, 1, 10, tzinfo=dt.timezone.utc)
+    assert zoe.previewed_at == dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone.utc)
+    assert approvals.approved_copy(zoe) == {"quote": {"body": "Words."}}
+    assert records["kim"].content is None
+    assert approvals.approved_copy(records["sam"]) is None
+    reported = Problems()
+    assert approvals.approved_copy(records["sam"], reported) is None
+    line = text.splitlines().index("      body: [broken") + 2  # YAML finds the unclosed [ on the next line
+    assert [(x.path, x.line) for x in reported.items] == [("posts/alpha/approvals.yml", line)]
+    checked = Problems()
+    approvals.read_records(tmp_path, p, checked, copies=True)
+    assert [(x.path, x.line) for x in checked.items] == [("posts/alpha/approvals.yml", line)]
+
+
+def test_problems_in_the_file_are_located(tmp_path):
+    write_post(tmp_path)
+    path = tmp_path / "posts/alpha/approvals.yml"
+    path.write_text("zoe:\n  approved_at: 2026-03-01T10:00:00Z\n  digest: sha256:" + "0" * 64 + "\nsam: approved\n"
+                    "kim:\n  approved_at: soon\n  digest: " + "x" * 100 + "\n", encoding="utf-8")
+    problems = Problems()
+    assert set(approvals.read_records(tmp_path, post(), problems)) == {"zoe"}
+    assert sorted((x.line, x.message) for x in problems.items) == [
+        (4, "entry 'sam' must be a mapping with digest and approved_at"),
+        (6, "`approved_at` must be a timestamp like 2026-03-01T09:30:00Z"),
+        (7, "`digest` must be a digest written by roundup, sha256: and 64 hex digits (got " + repr("x" * 80) + ")")]
+    path.write_text("zoe: [unclosed\n", encoding="utf-8")
+    broken = Problems()
+    assert approvals.read_records(tmp_path, post(), broken) == {}
+    assert [x.path for x in broken.items] == ["posts/alpha/approvals.yml"] and broken.items[0].line
+
+
+def test_a_voice_not_in_the_post_is_named_with_the_voices_there(tmp_path):
+    s = site(tmp_path, "zoe", "sam")
+    for the_post, voices in ((post(quote("zoe"), quote("kim")), "zoe, kim"),
+                             (Post("alpha", "A", dt.date(2026, 3, 1), None, (), "ready", None, "", "", (), "p.md"),
+                              "none")):
+        with pytest.raises(RoundupError) as error:
+            approvals.current_content(s, the_post, "sam")
+        assert [(x.path, x.message) for x in error.value.problems] == \
+            [(the_post.source, f"'sam' is not a voice in this post (voices: {voices})")]
+
+
+def test_recorded_times_are_utc_seconds(tmp_path):
+    write_post(tmp_path)
+    approvals.record(site(tmp_path), post(), "zoe", "approved")
+    written = (tmp_path / "posts/alpha/approvals.yml").read_text(encoding="utf-8")
+    assert re.search(r"^  approved_at: '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'$", written, re.MULTILINE), written
+
+
+def test_dump_keeps_order_width_and_falls_back_to_escapes(monkeypatch):
+    data = {"zeta": "one\ntwo", "alpha": ("word " * 30).strip()}
+    assert approvals.dump(data, header="") == (
+        "zeta: 'one\n\n  two'\nalpha: word word word word word word word word word word word word word word word "
+        "word word word word\n  word word word word word word word word word word word\n")
+    real = yaml.load
+    monkeypatch.setattr(approvals.yaml, "load",
+                        lambda text, Loader: {} if any(ord(c) > 127 for c in text) else real(text, Loader=Loader))
+    assert approvals.dump({"a": "é"}, header="") == 'a: "\\xE9"\n'
+    monkeypatch.setattr(approvals.yaml, "load", lambda text, Loader: {})
+    with pytest.raises(RoundupError) as error:
+        approvals.dump({"a": 1})
+    assert str(error.value) == ("internal error: a record of consent could not be written faithfully; "
+                                "nothing was changed")

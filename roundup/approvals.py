@@ -113,7 +113,7 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     previewed_digest = _digest(f, "previewed_digest")
     if len(problems.items) > before:
         return None
-    return Record(str(cid), decision, digest, at, f.text("via", default="cli") or "cli", f.text("reason"),
+    return Record(str(cid), decision, digest, at, f.text("via") or "cli", f.text("reason"),
                   content, previewed_at, previewed_digest, path)
 
 

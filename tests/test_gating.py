@@ -245,7 +245,7 @@ def test_approval_is_per_post_and_a_profile_edit_stales_every_post(published: Si
 
 def test_hand_written_entry_with_unquoted_timestamp_survives(two_voices: Site):
     site = two_voices
-    site.write("posts/alpha/approvals.yml", "# kept by hand\nghost:\n  digest: sha256:abc\n"
+    site.write("posts/alpha/approvals.yml", "# kept by hand\nghost:\n  digest: sha256:" + "ab" * 32 + "\n"
                                             "  approved_at: 2026-01-02T03:04:05Z\n  via: email\n")
     before = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
     site.approve("zoe", "alpha")

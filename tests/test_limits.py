@@ -33,7 +33,7 @@ CONFIG = "title: Limits\nbase_url: https://example.org/blog/\neditor: {name: Ed 
 PROFILE = "name: Zoe Quill\nhandle: '@zoe'\n"
 POST = "---\ntitle: Alpha\ndate: 2026-03-01\nvoices: [zoe]\n---\nIntro.\n"
 QUOTE = "Zoe's words.\n"
-APPROVALS = f"zoe:\n  digest: '{'0' * 64}'\n  approved_at: 2026-02-01T09:00:00Z\n  via: cli\n"
+APPROVALS = f"zoe:\n  digest: 'sha256:{'0' * 64}'\n  approved_at: 2026-02-01T09:00:00Z\n  via: cli\n"
 
 
 class Measured(NamedTuple):

@@ -55,17 +55,17 @@ def cmd_answer(args: argparse.Namespace) -> int:
     if getattr(args, "token", None):
         if args.contributor or args.slug:
             raise UsageError("usage: roundup approve --token TOKEN (no contributor or slug with a token)")
-        site, post, contributor = consent.approve_token(args.site, args.token)
+        status, contributor = consent.approve_token(args.site, args.token)
     elif not (args.contributor and args.slug):
         raise UsageError(f"usage: roundup {args.command} <contributor> <slug>"
                          + (" | roundup approve --token TOKEN" if decision == "approved" else ""))
     else:
         site, contributor = read_site(args.site), args.contributor
-        post = site.post(args.slug)
-        consent.answer(site, post, contributor, decision, reason=getattr(args, "reason", None))
+        status = consent.answer(site, site.post(args.slug), contributor, decision,
+                                reason=getattr(args, "reason", None))
     said = "approved" if decision == "approved" else "asked for changes to"
-    print(f"Recorded: {contributor} {said} their voice in {post.slug}.")
-    print(after_answer(assess_post(site, post)))
+    print(f"Recorded: {contributor} {said} their voice in {status.post.slug}.")
+    print(after_answer(status))
     return 0
 
 

@@ -74,7 +74,7 @@ def answer(site: Site, post: Post, contributor_id: str, decision: str, via: str 
     return status
 
 
-def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
+def approve_token(root: Path, token: str) -> tuple[PostStatus, str]:
     """Record the approval a signed token carries, if it is genuine, unexpired and still current."""
     site = read_site(root)
     claims = tokens.verify(tokens.secret_for(site.config.root), token, dt.datetime.now(dt.timezone.utc))
@@ -91,8 +91,7 @@ def approve_token(root: Path, token: str) -> tuple[Site, Post, str]:
                            "post's text) changed after this preview was sent, so this token cannot approve it; "
                            f"nothing was recorded — send a new preview: roundup preview {claims.contributor_id} "
                            f"--post {post.slug}")
-    answer(site, post, claims.contributor_id, "approved", via="token")
-    return site, post, claims.contributor_id
+    return answer(site, post, claims.contributor_id, "approved", via="token"), claims.contributor_id
 
 
 def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> Sent:
@@ -103,7 +102,7 @@ def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> S
     post = site.post(slug)
     if post.status == "cancelled":
         return Sent((), (), already=True)
-    was_online = assess_post(site, post).inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)
+    was_online = assess_post(site, post).published_post is not None
     _set_status(site.config.root, post, "cancelled")
     outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id],
                                                           reason, was_online),
@@ -119,11 +118,11 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
     require_editor_email(site)
     post = site.post(slug)
     status = assess_post(site, post)
-    if status.inclusion not in (Inclusion.PUBLISHED, Inclusion.LIVE):
+    shown = status.published_post  # the voices that are online
+    if shown is None:
         waiting = "; ".join([*status.post_reasons, *(f"{v.contributor_id}: {v.reason}" for v in status.pending)])
         raise RoundupError([Problem(post.source, None, f"is not published ({waiting or post.status}); "
                                                        "thank-you notes go out once it is")])
-    shown = status.live.post if status.inclusion is Inclusion.LIVE else post  # the voices that are online
     base = site.config.base_url
     outgoing = [Outgoing(q.contributor_id,
                          thank_message(site, shown, site.contributors[q.contributor_id],

@@ -63,6 +63,13 @@ class PostStatus:
         return tuple(v for v in self.voices if v.state is not VoiceState.APPROVED)
 
     @property
+    def published_post(self) -> Post | None:
+        """The version a normal build publishes: the post as it is, its live version, or none."""
+        if self.inclusion is Inclusion.PUBLISHED:
+            return self.post
+        return self.live.post if self.inclusion is Inclusion.LIVE and self.live else None
+
+    @property
     def live_summary(self) -> str:
         """A LIVE post in words: "the version approved on 2026-03-02 stays online; the new version is waiting
         for zoe (quote edited since approval on 2026-03-02)"."""

@@ -371,9 +371,7 @@ def published_paths(site: Site, posts: tuple[Post, ...]) -> frozenset[str]:
     related = [p for p in site.posts if p.slug in slugs
                or not people.isdisjoint(q.contributor_id for q in p.quotes)
                or not tags.isdisjoint(tag_path(t) for t in p.tags)]
-    statuses = [assess_post(site, p) for p in related]
-    shown = [s.live.post if s.inclusion is Inclusion.LIVE else s.post for s in statuses
-             if s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)]
+    shown = [p for p in (assess_post(site, p).published_post for p in related) if p is not None]
     return frozenset({"", "contributors/", "feed.xml", *(f"posts/{p.slug}/" for p in shown),
                       *(f"contributors/{q.contributor_id}/" for p in shown for q in p.quotes),
                       *(tag_path(t) for p in shown for t in p.tags)})

@@ -84,7 +84,7 @@ def cancel_message(site: Site, post: Post, person: Contributor, reason: str | No
     if was_online:
         news = (f"I'm sorry to tell you that I have taken “{post.title}” down from {site.config.title}: "
                 "I have cancelled it.")
-        words = "Your words are no longer published there"
+        words = "Your words are no longer published"
     else:
         news = f"I'm sorry to tell you that “{post.title}” will not run on {site.config.title}: I have cancelled it."
         words = "Your words will not be published"

@@ -46,6 +46,19 @@ class Record:
     """The digest of the voice in that preview."""
     source: str = ""
     """approvals.yml relative to the site."""
+    invited_at: dt.datetime | None = None
+    """When an invitation to answer was written for them (`roundup invite`)."""
+    answered_at: dt.datetime | None = None
+    """When their answer by mail filled the quote file (`roundup inbox`)."""
+    reminded_at: dt.datetime | None = None
+    """When the last reminder was written for them (`roundup remind`)."""
+    mail: tuple[str, ...] = ()
+    """The Message-IDs of the messages written to them about this post: a reply names one of them."""
+
+    @property
+    def contacted_at(self) -> dt.datetime | None:
+        """When roundup last wrote to them about this post (invitation, preview or reminder)."""
+        return max((t for t in (self.invited_at, self.previewed_at, self.reminded_at) if t), default=None)
 
 
 def approved_copy(record: Record | None, problems: Problems | None = None) -> dict[str, Any] | None:
@@ -106,7 +119,10 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     decision = next((d for d in ("approved", "declined") if f"{d}_at" in entry), None)
     digest = _digest(f, "digest", required=decision is not None)
     at = _timestamp(f, f"{decision}_at") if decision else None
-    previewed_at = _timestamp(f, "previewed_at") if "previewed_at" in entry else None
+    previewed_at, invited_at, answered_at, reminded_at = (
+        _timestamp(f, key) if key in entry else None
+        for key in ("previewed_at", "invited_at", "answered_at", "reminded_at"))
+    mail = tuple(m for m, _ in f.text_list("mail") or ())
     content = entry.get("content") if isinstance(entry.get("content"), (dict, Deferred)) else None
     if len(problems.items) > before:
         return None
@@ -114,7 +130,7 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     if len(problems.items) > before:
         return None
     return Record(str(cid), decision, digest, at, f.text("via") or "cli", f.text("reason"),
-                  content, previewed_at, previewed_digest, path)
+                  content, previewed_at, previewed_digest, path, invited_at, answered_at, reminded_at, mail)
 
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -162,17 +178,34 @@ def record(site: Site, post: Post, contributor_id: str, decision: str, via: str 
     answer["content"] = content
 
     def change(old: dict[str, Any]) -> dict[str, Any]:
-        kept = {k: old[k] for k in ("previewed_at", "previewed_digest") if k in old}
-        return {**answer, **kept}
+        return {**answer, **{k: old[k] for k in KEPT if k in old}}
 
     _update(site.config.root, post, contributor_id, change)
     return answer["digest"]
 
 
-def record_preview(site: Site, post: Post, contributor_id: str, digest: str) -> None:
+KEPT = ("previewed_at", "previewed_digest", "invited_at", "answered_at", "reminded_at", "mail")
+"""What an answer keeps of an entry: the history of the messages to them."""
+
+
+def record_preview(site: Site, post: Post, contributor_id: str, digest: str, message_id: str | None = None) -> None:
     """Remember that a preview of this content was made for them; their answer is kept as it was."""
-    _update(site.config.root, post, contributor_id,
-            lambda old: {**old, "previewed_at": _now(), "previewed_digest": digest})
+    record_event(site, post, contributor_id, "previewed", message_id, previewed_digest=digest)
+
+
+def record_event(site: Site, post: Post, contributor_id: str, event: str, message_id: str | None = None,
+                 **more: str) -> None:
+    """Remember when something happened in their round trip ("invited", "previewed", "reminded",
+    "answered"), and the Message-ID of the message it wrote, if any; the rest of the entry stays."""
+    def change(old: dict[str, Any]) -> dict[str, Any]:
+        mail = [m for m in old.get("mail") or () if isinstance(m, str)]
+        return {**old, f"{event}_at": _now(), **more,
+                **({"mail": [*mail, str(message_id)][-MAIL_KEPT:]} if message_id else {})}
+    _update(site.config.root, post, contributor_id, change)
+
+
+MAIL_KEPT = 20
+"""How many of the latest Message-IDs to them are kept for matching replies."""
 
 
 def _now() -> str:

@@ -21,7 +21,7 @@ from roundup.errors import Problem
 from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
 from roundup.model import Live, Post
 
-FORMAT = (5, __version__, sys.version_info[:2])
+FORMAT = (6, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 STATE, POSTS = "state.pickle", "posts.pickle"
 """The cache is two files: what the last build wrote (small, enough to see that nothing changed), and

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from roundup import __version__, consent, scaffold
+from roundup import __version__, consent, outreach, scaffold
 from roundup.build import build, prepare
 from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError, UsageError
@@ -45,7 +45,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         problems = Problems()
         statuses = assess_site(site, problems, cache=cache)
         problems.raise_if_any()
-    print("\n".join(status_report(statuses)))
+    print("\n".join(status_report(statuses, timeline=bool(args.post))))
     return 0
 
 
@@ -90,10 +90,37 @@ def cmd_preview(args: argparse.Namespace) -> int:
     for slug in sent.cancelled:
         print(f"No preview for {slug}: it is cancelled (status: cancelled in posts/{slug}/post.md).")
     if not sent.written:
-        print(f"Nothing else to preview for {args.contributor}." if sent.cancelled else
-              f"Nothing to preview: every voice of {args.contributor} is approved and current.")
+        for line in sent.skipped:
+            print(f"  {line}")
+        whose = args.contributor or f"the voices of {args.post}"
+        print(f"Nothing else to preview for {whose}." if sent.cancelled or sent.skipped else
+              f"Nothing to preview: every voice of {args.contributor} is approved and current." if args.contributor
+              else f"Nothing to preview: every voice of {args.post} is approved and current.")
         return 0
     return report_sent(sent, args.send)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """invite <slug> / remind [<slug>]."""
+    if args.command == "invite":
+        sent = outreach.invite(args.site, args.slug, args.contributor, args.send)
+    else:
+        sent = outreach.remind(args.site, args.slug, args.send)
+    if not sent.written:
+        for line in sent.skipped:
+            print(f"  {line}")
+        print("Nobody to invite." if args.command == "invite" else "No reminder is due.")
+        return 0
+    return report_sent(sent, args.send)
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from roundup import inbox  # the mail parsers load only for this command
+    source = inbox.Source(args.maildir, args.mbox, args.imap)
+    inbox.require_source(source)
+    for line in inbox.run(args.site, source, args.dry_run):
+        print(line, flush=True)
+    return 0
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
@@ -115,8 +142,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def report_sent(sent: consent.Sent, delivered: bool) -> int:
-    for path in sent.written:
-        print(f"  wrote {path}")
+    """One line per message written (and with --send, whether it went), then one line in all."""
+    for line in sent.skipped:
+        print(f"  {line}")
+    failed = {line.split(":", 1)[0] for line in sent.failures}
+    for item in sent.written:
+        files = ", ".join(str(p) for p in (item.page, item.path) if p)
+        went = f"; sent to {item.message['To'].addresses[0].addr_spec}" if delivered and item.message["To"] \
+            and item.contributor_id not in failed else ""
+        print(f"  {item.contributor_id}: wrote {files}{went}")
     if not delivered:
         for cid in sent.no_email:
             print(f"  {cid} has no `email`, so --send cannot deliver their message: add `email:` to "
@@ -127,7 +161,7 @@ def report_sent(sent: consent.Sent, delivered: bool) -> int:
         print(f"  not sent: {line}", file=sys.stderr)
     if sent.setting:
         print(sent.setting, file=sys.stderr)
-    messages = sum(1 for p in sent.written if p.suffix == ".eml")
+    messages = len(sent.written)
     print(f"Sent {messages - len(sent.failures)} of {count(messages, 'message')}.")
     return 1 if sent.failures else 0
 
@@ -227,9 +261,11 @@ def _consent_commands(command) -> None:
                 "awaiting approval", "for each post where the contributor's approval is missing or stale, write "
                 "the private preview page _previews/<contributor>/<slug>.html and the message to them, with the "
                 f"page attached, _previews/<contributor>/<slug>.eml {WHERE}")
-    p.add_argument("contributor", help=CONTRIBUTOR_HELP)
+    p.add_argument("contributor", nargs="?", help=CONTRIBUTOR_HELP + " (none with --post: every voice of the post "
+                   "awaiting approval)")
     p.add_argument("--post", metavar="SLUG", help="only this post")
     p.add_argument("--send", action="store_true", help=SEND_HELP)
+    _mail_commands(command)
     cancel = command("cancel", cmd_notice, "mark a post cancelled and tell every contributor in it",
                      "set `status: cancelled` in posts/<slug>/post.md and write a notice to every contributor "
                      f"in it, _previews/<contributor>/<slug>.cancelled.eml {WHERE}")
@@ -240,6 +276,30 @@ def _consent_commands(command) -> None:
         p.add_argument("slug", help=SLUG_HELP)
         p.add_argument("--send", action="store_true", help=SEND_HELP)
     cancel.add_argument("--reason", metavar="TEXT", help="why, quoted in the notice to each contributor")
+
+
+def _mail_commands(command) -> None:
+    """invite, remind, inbox."""
+    p = command("invite", cmd_ask, "invite each voice of a post not answered yet to answer its question",
+                "write a personal invitation to each voice listed in `voices` whose quote is not written yet, "
+                f"_previews/<contributor>/<slug>-invitation.eml {WHERE}; each is invited once")
+    p.add_argument("slug", help=SLUG_HELP)
+    p.add_argument("--contributor", metavar="ID", help="only this contributor")
+    p.add_argument("--send", action="store_true", help=SEND_HELP)
+    p = command("remind", cmd_ask, "remind the voices still waiting to answer, at most every `remind_every` days",
+                "write a short reminder to each voice invited or previewed with no answer yet, "
+                f"_previews/<contributor>/<slug>-reminder.eml {WHERE}; at most one every `remind_every` days "
+                "(site.yml, default 3), never after an answer, never for a cancelled post")
+    p.add_argument("slug", nargs="?", help=SLUG_HELP + " (default: every post)")
+    p.add_argument("--send", action="store_true", help=SEND_HELP)
+    p = command("inbox", cmd_inbox, "read the replies: answers, approvals, change requests",
+                "read replies from a Maildir folder, an mbox file or the IMAP folder of `inbox:` in site.yml: "
+                "answers fill quote files, approvals and change requests are recorded in approvals.yml, anything "
+                "else is set aside for you; each message once (inbox-handled.txt)")
+    p.add_argument("--maildir", type=Path, metavar="DIR", help="a Maildir folder (with cur/ and new/)")
+    p.add_argument("--mbox", type=Path, metavar="FILE", help="an mbox file")
+    p.add_argument("--imap", action="store_true", help="the IMAP folder set by `inbox:` in site.yml")
+    p.add_argument("--dry-run", action="store_true", help="say what each message is, and write nothing")
 
 
 def main(argv: list[str] | None = None) -> int:

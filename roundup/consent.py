@@ -8,14 +8,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from roundup import live, tokens
-from roundup.approvals import record, record_preview
-from roundup.errors import Problem, RoundupError
+from roundup.approvals import read_records, record, record_preview
+from roundup.errors import Problem, Problems, RoundupError
 from roundup.fsutil import atomic_write
-from roundup.gate import Inclusion, PostStatus, assess_post
+from roundup.gate import Inclusion, PostStatus, VoiceState, assess_post
 from roundup.mailer import Delivery, Outgoing, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
-from roundup.preview import due, make_preview
+from roundup.preview import due, make_preview, voice_ids
 from roundup.validate import read_site
 from roundup.views import published_paths
 
@@ -24,48 +24,56 @@ from roundup.views import published_paths
 class Sent:
     """What a consent command wrote, and which deliveries failed (when sending)."""
 
-    written: tuple[Path, ...]
+    written: tuple[Outgoing, ...]
+    """Every message written, one per contributor and post."""
     failures: tuple[str, ...]
+    """One line per contributor not reached: "zoe: the server refused …"."""
     already: bool = False
     """`cancel`: the post was cancelled before, so nothing was written or sent again."""
     cancelled: tuple[str, ...] = ()
     """`preview`: the cancelled posts the contributor is in, which get no preview."""
+    skipped: tuple[str, ...] = ()
+    """One line per contributor left out, and why ("zoe: has not answered yet …")."""
     setting: Problem | None = None
     """The `mail:` setting in site.yml to fix, when the mail server itself could not be used."""
     no_email: tuple[str, ...] = ()
     """Contributors with a message written but no `email` to send it to."""
 
 
-def preview(root: Path, contributor_id: str, slug: str | None, deliver: bool) -> Sent:
-    """Write (and optionally send) a preview and message for every voice of theirs awaiting an answer."""
+def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: bool) -> Sent:
+    """Write (and optionally send) a preview and message for every voice of theirs (or of the post, with
+    no contributor) awaiting an answer."""
     site = read_site(root)
     require_editor_email(site)
     now = dt.datetime.now(dt.timezone.utc)
-    pending, cancelled = due(site, contributor_id, slug)
-    outgoing, written = [], []
-    published = published_paths(site, tuple(status.post for status, _ in pending))
-    for status, voice in pending:
+    pending = due(site, contributor_id, slug)
+    outgoing = []
+    published = published_paths(site, tuple(dict.fromkeys(status.post for status, _ in pending.voices)))
+    for status, voice in pending.voices:
         made = make_preview(site, status, voice, now, published)
-        folder = site.config.previews / contributor_id
+        folder = site.config.previews / voice.contributor_id
         folder.mkdir(parents=True, exist_ok=True)
         html_path = folder / f"{status.post.slug}.html"
         atomic_write(html_path, made.html)
-        note = next(q.note for q in status.post.quotes if q.contributor_id == contributor_id)
+        note = next(q.note for q in status.post.quotes if q.contributor_id == voice.contributor_id)
         message = preview_message(site, status.post, made.contributor, note, made.info, made.html)
-        outgoing.append(Outgoing(contributor_id, message, folder / f"{status.post.slug}.eml"))
-        written.append(html_path)
+        outgoing.append(Outgoing(voice.contributor_id, message, folder / f"{status.post.slug}.eml", html_path))
     write(outgoing)
-    for status, voice in pending:  # only once the page and the message are on disk
-        record_preview(site, status.post, contributor_id, voice.digest)
-    sent = _finish(site, outgoing, written, deliver)
-    return replace(sent, cancelled=tuple(cancelled))
+    for (status, voice), item in zip(pending.voices, outgoing):  # only once the page and message are on disk
+        record_preview(site, status.post, voice.contributor_id, voice.digest, item.message["Message-ID"])
+    sent = finish(site, outgoing, deliver)
+    skipped = tuple(f"{cid}: has not answered yet in {slug}, so there is nothing to preview; "
+                    f"roundup invite {slug} asks them" for slug, cid in pending.unanswered)
+    return replace(sent, cancelled=pending.cancelled, skipped=skipped)
 
 
 def answer(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
-           reason: str | None = None) -> PostStatus:
-    """Record their answer; when it completes the approvals of a ready post, keep that version as the one
-    to publish while any later version waits (published.yml). Returns the post's status now."""
-    record(site, post, contributor_id, decision, via=via, reason=reason)
+           reason: str | None = None, once: bool = False) -> PostStatus:
+    """Record their answer (with `once`, unless this very answer is on record already: `inbox` rerun after
+    a crash); when it completes the approvals of a ready post, keep that version as the one to publish
+    while any later version waits (published.yml). Returns the post's status now."""
+    if not (once and _recorded(assess_post(site, post), contributor_id, decision, reason)):
+        record(site, post, contributor_id, decision, via=via, reason=reason)
     status = assess_post(site, post)
     digests = {v.contributor_id: v.digest for v in status.voices}
     if status.inclusion is Inclusion.PUBLISHED and not live.matches(status.live, post, digests):
@@ -74,24 +82,35 @@ def answer(site: Site, post: Post, contributor_id: str, decision: str, via: str 
     return status
 
 
-def approve_token(root: Path, token: str) -> tuple[PostStatus, str]:
-    """Record the approval a signed token carries, if it is genuine, unexpired and still current."""
-    site = read_site(root)
-    claims = tokens.verify(tokens.secret_for(site.config.root), token, dt.datetime.now(dt.timezone.utc))
-    post = next((p for p in site.posts if p.slug == claims.slug), None)
-    if post is None or claims.contributor_id not in site.contributors:
-        raise RoundupError(f"this token is for {claims.contributor_id} in {claims.slug}, which no longer "
-                           "exists in this site")
+def _recorded(status: PostStatus, contributor_id: str, decision: str, reason: str | None) -> bool:
+    """This very answer is already on record for the voice as it is now."""
+    voice = next((v for v in status.voices if v.contributor_id == contributor_id), None)
+    record = voice.record if voice else None
+    return bool(record and record.decision == decision and record.digest == voice.digest
+                and (decision == "approved" or record.reason == reason))
+
+
+def check_token(site: Site, token: str, now: dt.datetime) -> tuple[PostStatus, tokens.Claims]:
+    """The post a genuine, unexpired token approves a voice of, with its claims; RoundupError when the
+    token is not genuine, has expired, or was made for words that changed since."""
+    secret = tokens.secret_for(site.config.root)
+    claims = tokens.verify(secret, token, now, ((cid, p.slug) for p in site.posts for cid in voice_ids(p)))
+    post = site.post(claims.slug)
     status = assess_post(site, post)
-    voice = next((v for v in status.voices if v.contributor_id == claims.contributor_id), None)
-    if voice is None:
-        raise RoundupError(f"{claims.contributor_id} is no longer a voice in {post.slug}; nothing was recorded")
-    if voice.digest != claims.digest:
+    voice = next(v for v in status.voices if v.contributor_id == claims.contributor_id)
+    if voice.state is VoiceState.UNANSWERED or not claims.matches(voice.digest):
         raise RoundupError(f"{claims.contributor_id}'s voice in {post.slug} (the quote, their profile or the "
                            "post's text) changed after this preview was sent, so this token cannot approve it; "
                            f"nothing was recorded — send a new preview: roundup preview {claims.contributor_id} "
                            f"--post {post.slug}")
-    return answer(site, post, claims.contributor_id, "approved", via="token"), claims.contributor_id
+    return status, claims
+
+
+def approve_token(root: Path, token: str) -> tuple[PostStatus, str]:
+    """Record the approval a signed token carries, if it is genuine, unexpired and still current."""
+    site = read_site(root)
+    status, claims = check_token(site, token, dt.datetime.now(dt.timezone.utc))
+    return answer(site, status.post, claims.contributor_id, "approved", via="token"), claims.contributor_id
 
 
 def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> Sent:
@@ -104,12 +123,14 @@ def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> S
         return Sent((), (), already=True)
     was_online = assess_post(site, post).published_post is not None
     _set_status(site.config.root, post, "cancelled")
-    outgoing = [Outgoing(q.contributor_id, cancel_message(site, post, site.contributors[q.contributor_id],
-                                                          reason, was_online),
-                         site.config.previews / q.contributor_id / f"{post.slug}.cancelled.eml")
-                for q in post.quotes]
+    records = read_records(site.config.root, post, Problems())
+    told = [q.contributor_id for q in post.quotes] + [q.contributor_id for q in post.unanswered
+                                                      if q.contributor_id in records and records[q.contributor_id].invited_at]
+    outgoing = [Outgoing(cid, cancel_message(site, post, site.contributors[cid], reason, was_online),
+                         site.config.previews / cid / f"{post.slug}.cancelled.eml")
+                for cid in told if cid in site.contributors]
     write(outgoing)
-    return _finish(site, outgoing, [], deliver)
+    return finish(site, outgoing, deliver)
 
 
 def thank(root: Path, slug: str, deliver: bool) -> Sent:
@@ -130,15 +151,14 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
                          site.config.previews / q.contributor_id / f"{post.slug}.thanks.eml")
                 for q in shown.quotes if q.contributor_id in site.contributors]
     write(outgoing)
-    return _finish(site, outgoing, [], deliver)
+    return finish(site, outgoing, deliver)
 
 
-def _finish(site: Site, outgoing: list[Outgoing], written: list[Path], deliver: bool) -> Sent:
+def finish(site: Site, outgoing: list[Outgoing], deliver: bool) -> Sent:
     """Deliver the messages (already written to disk) when asked to."""
     delivery = send(site.config.mail, outgoing) if deliver else Delivery()
     no_email = tuple(dict.fromkeys(o.contributor_id for o in outgoing if not o.message["To"]))
-    return Sent(tuple(written) + tuple(o.path for o in outgoing), delivery.failures, setting=delivery.setting,
-                no_email=no_email)
+    return Sent(tuple(outgoing), delivery.failures, setting=delivery.setting, no_email=no_email)
 
 
 _STATUS_LINE = re.compile(r"^status[ \t]*:[^\r\n]*", re.MULTILINE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ class VoiceState(enum.Enum):
     PENDING = "pending"
     STALE = "stale"
     DECLINED = "declined"
+    UNANSWERED = "unanswered"
+    """Listed in `voices`, with no words yet: `roundup invite` asks for them."""
 
 
 class Inclusion(enum.Enum):
@@ -85,6 +88,8 @@ class PostStatus:
             reasons.append("the post's status is draft")
         if not self.voices:
             reasons.append("the post has no voices yet")
+        if self.post.deadline and self.pending and self.post.deadline < dt.date.today():
+            reasons.append(f"the deadline {self.post.deadline.isoformat()} has passed")
         return tuple(reasons)
 
 
@@ -152,6 +157,7 @@ def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_dig
            live: Live | None = None) -> PostStatus:
     voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id), digests(post, quote,
                    site.contributors[quote.contributor_id].profile)) for quote in post.quotes)
+    voices += tuple(_unanswered(site, quote, records.get(quote.contributor_id)) for quote in post.unanswered)
     if post.status == "cancelled":
         return PostStatus(post, voices, Inclusion.CANCELLED, live, "the post is cancelled" if live else None)
     if post.status == "draft":
@@ -197,6 +203,14 @@ def _voice(site: Site, post: Post, quote, record: Record | None, digest: str) ->
     if record.decision == "declined":
         return status(VoiceState.PENDING, f"{what} edited since they declined on {day}{later or '; send a new preview'}")
     return status(VoiceState.STALE, f"{what} edited since approval on {day}{later}")
+
+
+def _unanswered(site: Site, quote: Quote, record: Record | None) -> VoiceStatus:
+    """A voice with no words yet, and whether they were asked."""
+    person = site.contributors[quote.contributor_id].profile.name
+    asked = record.invited_at if record else None
+    reason = f"invited on {asked.date().isoformat()}, no answer yet" if asked else "not invited yet"
+    return VoiceStatus(quote.contributor_id, person, VoiceState.UNANSWERED, reason, "", record)
 
 
 def _preview_note(record: Record | None, digest: str) -> str | None:

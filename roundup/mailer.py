@@ -22,6 +22,8 @@ class Outgoing:
     contributor_id: str
     message: EmailMessage
     path: Path
+    page: Path | None = None
+    """The preview page written beside the message (attached to it), if any."""
 
 
 def write(outgoing: list[Outgoing]) -> None:

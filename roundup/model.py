@@ -142,9 +142,14 @@ class Post:
     outro: str
     """Editor Markdown after the `<!-- voices -->` line."""
     quotes: tuple[Quote, ...]
-    """In voice order."""
+    """The answered voices, in voice order."""
     source: str
     """post.md relative to the site."""
+    prompt: str | None = None
+    """The question every voice is asked (a quote's own `prompt` overrides it)."""
+    unanswered: tuple[Quote, ...] = ()
+    """Voices listed in `voices` whose quote file is missing or has no body yet (body ""; the prompt and
+    note are read from the file when it exists), in voice order: the post is withheld until they answer."""
 
     @property
     def folder(self) -> str:

@@ -14,7 +14,7 @@ from roundup.load import Document, LineDict, load_markdown_file, rel
 from roundup.model import STATUSES, Contributor, Post, Quote
 from roundup.progress import SILENT, Progress
 
-POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline")
+POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline", "prompt")
 QUOTE_FIELDS = ("prompt", "note")
 VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTILINE)
 
@@ -116,7 +116,8 @@ def _post(root: Path, folder: Path, contributors: dict[str, Contributor], proble
     post = Post(
         slug=folder.name, title=title or "", date=date, summary=f.text("summary"), tags=tags,
         status=f.choice("status", STATUSES, "ready"), deadline=f.date("deadline"),
-        intro=intro, outro=outro, quotes=quotes, source=doc.path,
+        intro=intro, outro=outro, quotes=tuple(q for q in quotes if q.body), source=doc.path,
+        prompt=f.text("prompt"), unanswered=tuple(q for q in quotes if not q.body),
     )
     return post if len(problems.items) == before else None
 
@@ -143,7 +144,8 @@ def _split_body(doc: Document, problems: Problems) -> tuple[str, str]:
 
 def _quotes(root: Path, folder: Path, f: Fields, contributors: dict[str, Contributor],
             problems: Problems) -> tuple[Quote, ...]:
-    """The post's quotes in voice order, checking every voice against its files."""
+    """The post's quotes in voice order, checking every voice against its files; a voice listed without a
+    quote file yet is not answered yet (a Quote with an empty body)."""
     found = _quote_files(root, folder, problems)
     listed = f.text_list("voices")
     order = [cid for cid, _ in listed] if listed is not None else sorted(found)
@@ -160,7 +162,7 @@ def _quotes(root: Path, folder: Path, f: Fields, contributors: dict[str, Contrib
             continue
         seen.add(cid)
         if cid not in found:
-            problems.add(f.path, line, f"voice {cid!r} has no quote: create {quote_name}")
+            quotes.append(Quote(cid, None, "", None, quote_name))
         elif found[cid] is not None:
             quotes.append(found[cid])
         if not _has_profile(root, contributors, cid):
@@ -201,8 +203,6 @@ def _quote(root: Path, path: Path, problems: Problems) -> Quote | None:
     before = len(problems.items)
     f = Fields(doc.path, doc.meta, problems)
     f.only(QUOTE_FIELDS)
-    body = doc.body.strip()
-    if not body:
-        problems.add(doc.path, doc.body_line, "the quote is empty: write the contributor's words below the front matter")
+    body = doc.body.strip()  # empty: not answered yet
     quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path)
     return quote if len(problems.items) == before else None

@@ -12,9 +12,10 @@ from roundup import avatars, tokens
 from roundup.approvals import approved_copy
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
-from roundup.errors import Problem, RoundupError
+from roundup.errors import Problem, RoundupError, UsageError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
-from roundup.model import Contributor, Site
+from roundup.messages import one_line
+from roundup.model import Contributor, Post, Site
 from roundup.render import environment, render_template, static_files
 from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date, published_paths
 
@@ -25,8 +26,11 @@ class PreviewInfo:
 
     name: str
     editor_name: str
-    approve_line: str
-    mailto: str
+    token: str
+    approve_mailto: str
+    """Opens their approval, ready to send: the token in the subject and the body."""
+    changes_mailto: str
+    """Opens a message to the editor asking for changes, with room for their words."""
     deadline_display: str | None
     changes: tuple[Change, ...]
     answered_on: str | None
@@ -49,14 +53,27 @@ class Preview:
     html: bytes
 
 
-def due(site: Site, contributor_id: str, slug: str | None) -> tuple[list[tuple[PostStatus, VoiceStatus]], list[str]]:
-    """The (post, voice) pairs where this contributor's approval is missing, stale or declined, and the
-    slugs of the cancelled posts they are in (never previewed: named, so nobody wonders why);
-    only the posts they are a voice in are assessed."""
-    if contributor_id not in site.contributors:
+@dataclass(frozen=True, slots=True)
+class Due:
+    """The voices a `preview` run writes for, and the ones it leaves out, named so nobody wonders why."""
+
+    voices: tuple[tuple[PostStatus, VoiceStatus], ...]
+    """The (post, voice) pairs whose approval is missing, stale or declined."""
+    cancelled: tuple[str, ...]
+    """The slugs of the cancelled posts among them (never previewed)."""
+    unanswered: tuple[tuple[str, str], ...] = ()
+    """(slug, contributor id) of the voices with no words yet: an invitation asks for them first."""
+
+
+def due(site: Site, contributor_id: str | None, slug: str | None) -> Due:
+    """What `preview` writes: for one contributor (in one post or all of theirs), or for every voice of
+    one post awaiting an answer; only the posts concerned are assessed."""
+    if contributor_id is not None and contributor_id not in site.contributors:
         raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
+    if contributor_id is None and slug is None:
+        raise UsageError("usage: roundup preview <contributor> [--post SLUG] | roundup preview --post SLUG")
     posts = (site.post(slug),) if slug is not None else site.posts
-    theirs = [p for p in posts if any(q.contributor_id == contributor_id for q in p.quotes)]
+    theirs = [p for p in posts if contributor_id is None or contributor_id in voice_ids(p)]
     if slug is not None and not theirs:
         raise RoundupError(f"posts/{slug}/post.md: {contributor_id!r} is not a voice in this post")
     cancelled = [p for p in theirs if p.status == "cancelled"]
@@ -64,8 +81,37 @@ def due(site: Site, contributor_id: str, slug: str | None) -> tuple[list[tuple[P
         raise RoundupError([Problem(cancelled[0].source, None, "is cancelled (status: cancelled), so no preview "
                                     "was written; set `status: ready` to run it after all")])
     found = [(status, voice) for status in (assess_post(site, p) for p in theirs if p not in cancelled)
-             for voice in status.voices if voice.contributor_id == contributor_id]
-    return [(s, v) for s, v in found if v.state is not VoiceState.APPROVED], [p.slug for p in cancelled]
+             for voice in status.voices if contributor_id in (None, voice.contributor_id)]
+    for status in dict.fromkeys(s for s, v in found if v.state is not VoiceState.APPROVED):
+        require_open(site, status.post, "a preview")
+    return Due(tuple((s, v) for s, v in found if v.state not in (VoiceState.APPROVED, VoiceState.UNANSWERED)),
+               tuple(p.slug for p in cancelled),
+               tuple((s.post.slug, v.contributor_id) for s, v in found if v.state is VoiceState.UNANSWERED))
+
+
+def voice_ids(post: Post) -> tuple[str, ...]:
+    """Every voice of a post, answered or not."""
+    return tuple(q.contributor_id for q in (*post.quotes, *post.unanswered))
+
+
+def require_open(site: Site, post: Post, what: str, today: dt.date | None = None) -> None:
+    """Refuse to write `what` for a post whose deadline has passed: its token (or its request) would
+    already be out of date."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    if post.deadline and post.deadline < today:
+        raise RoundupError([Problem(post.source, deadline_line(site, post), f"the deadline {post.deadline.isoformat()} "
+                                    f"has passed, so {what} for {post.slug} would ask for an answer nobody can "
+                                    "give any more: set a later `deadline` there and run this again (approvals "
+                                    "already given stay as they are)")])
+
+
+def deadline_line(site: Site, post: Post) -> int | None:
+    """The line of `deadline:` in post.md, for messages."""
+    try:
+        lines = (site.config.root / post.source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith("deadline:")), None)
 
 
 def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime,
@@ -75,7 +121,7 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     post, config = status.post, site.config
     contributor = site.contributors[voice.contributor_id]
     secret = tokens.secret_for(config.root)
-    token = tokens.make(secret, tokens.Claims(contributor.id, post.slug, voice.digest,
+    token = tokens.make(secret, tokens.Claims(contributor.id, post.slug, tokens.fingerprint(voice.digest),
                                               tokens.expiry_for(post, now)))
     info = _info(site, status, voice, contributor, token)
     views = Views(site, (status,), drafts=True)
@@ -93,18 +139,30 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     return Preview(contributor, status, voice, token, info, html.encode("utf-8"))
 
 
+def answer_links(site: Site, post: Post, token: str) -> tuple[str, str]:
+    """The two mailto: links a contributor answers with: Approve (the token in the subject and the body,
+    so sending it is the whole approval) and Ask for changes (room for their words)."""
+    to, title = site.config.editor.email or "", one_line(post.title)
+
+    def mailto(subject: str, body: str) -> str:
+        return f"mailto:{urlquote(to, safe='@')}?subject={urlquote(subject)}&body={urlquote(body)}"
+
+    approve = mailto(f"Approve: {title} {token}", f"I approve my words in “{title}” as the preview shows them.\n\n"
+                     f"Approval code: {token}\n")
+    changes = mailto(f"Changes to my words in “{title}”", "What I would like changed:\n\n")
+    return approve, changes
+
+
 def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contributor, token: str) -> PreviewInfo:
     post, editor = status.post, site.config.editor
-    line = f"roundup approve --token {token}"
-    subject = urlquote(f"Approved: {post.title}")
-    mailto = f"mailto:{editor.email or ''}?subject={subject}&body={urlquote(line)}"
+    approve, ask = answer_links(site, post, token)
     quote = next(q for q in post.quotes if q.contributor_id == contributor.id)
     record = voice.record
     shown = changes(approved_copy(record) if record and record.decision else None,
                     snapshot(post, quote, contributor.profile))
     answered = record.at.date().isoformat() if record and record.decision and shown else None
     declined = record is not None and record.decision == "declined"
-    return PreviewInfo(contributor.profile.name, editor.name, line, mailto,
+    return PreviewInfo(contributor.profile.name, editor.name, token, approve, ask,
                        display_date(post.deadline) if post.deadline else None, shown, answered,
                        display_date(record.at.date()) if declined else None, record.reason if declined else None)
 

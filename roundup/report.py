@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 from roundup.build import BuildReport
@@ -62,8 +63,11 @@ def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:
     return lines + table(rows, indent="               ")
 
 
-def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
-    """Posts × contributors: each voice's state, and what a build would publish."""
+def status_report(statuses: tuple[PostStatus, ...], timeline: bool = False,
+                  today: dt.date | None = None) -> list[str]:
+    """Posts × contributors: each voice's state, and what a build would publish; with `timeline`, each
+    voice's history below the table."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
     if not statuses:
         return ["No posts yet. Start one with `roundup new post <slug>`."]
     lines: list[str] = []
@@ -72,8 +76,17 @@ def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
         approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
         lines.append(f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
                      f"{approved}/{len(status.voices)} approved)")
-        rows = [[v.contributor_id, v.name, v.state.value, _why(v)] for v in status.voices]
+        overdue = bool(post.deadline and post.deadline < today and status.pending
+                       and status.inclusion not in (Inclusion.CANCELLED, Inclusion.PUBLISHED))
+        rows = [[v.contributor_id, v.name, v.state.value + (" (overdue)" if overdue and v in status.pending else ""),
+                 _why(v)] for v in status.voices]
         lines.extend(table(rows) or ["  (no voices yet)"])
+        if overdue:
+            lines.append(f"Overdue: the deadline {post.deadline.isoformat()} has passed; still waiting for "
+                         f"{', '.join(v.contributor_id for v in status.pending)}. Set a later `deadline` in "
+                         f"{post.source} to send new previews or reminders.")
+        if timeline:
+            lines.extend(history(status))
         if status.inclusion is Inclusion.LIVE:
             lines.append(f"Live: {status.live_summary}.")
         elif status.down:
@@ -86,6 +99,25 @@ def status_report(statuses: tuple[PostStatus, ...]) -> list[str]:
                  + (f": {', '.join(publish)}." if publish else "."))
     if held:
         lines.append(f"Withheld: {', '.join(held)}.")
+    return lines
+
+
+EVENTS = (("invited", "invited_at"), ("answered", "answered_at"), ("previewed", "previewed_at"),
+          ("reminded", "reminded_at"))
+
+
+def history(status: PostStatus) -> list[str]:
+    """Each voice's round trip so far, oldest first: invited, answered, previewed, reminded, approved or
+    declined, each with its date (the latest of each)."""
+    lines = ["Timeline:"]
+    for voice in status.voices:
+        record = voice.record
+        events = [(getattr(record, key), word) for word, key in EVENTS if record and getattr(record, key)]
+        if record and record.decision:
+            events.append((record.at, record.decision + (f" (via {record.via})" if record.via != "cli" else "")))
+        events.sort(key=lambda e: e[0])
+        told = "; ".join(f"{word} {at.date().isoformat()}" for at, word in events) or "nothing sent yet"
+        lines.append(f"  {voice.contributor_id}: {told}")
     return lines
 
 

@@ -112,69 +112,103 @@ def test_changed_parts_names_each_part():
 
 # ---- tokens ---------------------------------------------------------------------------------------
 
-def claims(expires: dt.datetime = NOW + dt.timedelta(days=1)) -> tokens.Claims:
-    return tokens.Claims("zoe", "alpha", "sha256:" + "0" * 64, expires)
+VOICES = (("sam", "alpha"), ("zoe", "alpha"), ("zoe", "beta"))
+END_OF_DAY = dt.time(23, 59, 59)
 
 
-def test_token_round_trip_and_refusals():
+def claims(expires: dt.datetime = NOW + dt.timedelta(days=1), cid: str = "zoe", slug: str = "alpha") -> tokens.Claims:
+    return tokens.Claims(cid, slug, "0123456789abcdef", expires)
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, END_OF_DAY, dt.timezone.utc)
+
+
+def test_token_is_one_short_word_and_round_trips():
     token = tokens.make(SECRET, claims())
-    assert token.startswith("ru1.") and token.count(".") == 2
-    assert tokens.verify(SECRET, token, NOW) == claims().__class__("zoe", "alpha", "sha256:" + "0" * 64,
-                                                                  claims().expires.replace(microsecond=0))
-    assert tokens.verify(SECRET, f"  {token}\n", NOW).contributor_id == "zoe"
-    for bad in (token + "x", token.replace("ru1.", "ru2."), "ru1." + token.split(".", 1)[1] + ".x", "", "ru1..",
-                token.rsplit(".", 1)[0] + "." + token.rsplit(".", 1)[1][::-1]):
+    assert re.fullmatch(r"ru2[a-z2-7]{44}", token) and tokens.LENGTH == len(token) == 47
+    assert tokens.verify(SECRET, token, NOW, VOICES) == claims(day_end(dt.date(2026, 3, 11)))
+    assert tokens.verify(SECRET, f"  {token.upper()}\n", NOW, VOICES).contributor_id == "zoe"
+    beta = tokens.make(SECRET, claims(slug="beta"))
+    assert beta != token and tokens.verify(SECRET, beta, NOW, VOICES).slug == "beta"
+    assert tokens.verify(SECRET, tokens.make(SECRET, claims(cid="sam")), NOW, VOICES).contributor_id == "sam"
+
+
+def flip(token: str, at: int) -> str:
+    return token[:at] + ("a" if token[at] != "a" else "b") + token[at + 1:]
+
+
+def test_altered_foreign_and_unknown_tokens_are_refused():
+    token = tokens.make(SECRET, claims())
+    bad = [token + "a", token[:-1], "ru1" + token[3:], "ru2" + "!" * 44, "", "ru2", token.replace("ru2", "ru3"),
+           *(flip(token, at) for at in range(3, 47))]
+    for text in bad:
         with pytest.raises(RoundupError, match="not valid"):
-            tokens.verify(SECRET, bad, NOW)
+            tokens.verify(SECRET, text, NOW, VOICES)
     with pytest.raises(RoundupError, match="not valid"):
-        tokens.verify(b"another", token, NOW)
+        tokens.verify(b"another", token, NOW, VOICES)
+    with pytest.raises(RoundupError, match="not valid"):  # a voice this site does not have
+        tokens.verify(SECRET, token, NOW, (("sam", "alpha"), ("zoe", "beta")))
+    with pytest.raises(ValueError):
+        tokens.make(SECRET, claims(dt.datetime(2019, 12, 31, tzinfo=dt.timezone.utc)))
 
 
-def test_token_expires_after_its_last_second_not_before():
-    expires = dt.datetime(2026, 3, 11, 23, 59, 59, tzinfo=dt.timezone.utc)
-    token = tokens.make(SECRET, claims(expires))
-    assert tokens.verify(SECRET, token, expires).slug == "alpha"
-    with pytest.raises(RoundupError, match="expired on 2026-03-11 23:59 UTC"):
-        tokens.verify(SECRET, token, expires + dt.timedelta(seconds=1))
+def test_token_expires_after_the_last_second_of_its_day_not_before():
+    token = tokens.make(SECRET, claims(dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.timezone.utc)))
+    last = day_end(dt.date(2026, 3, 11))
+    assert tokens.verify(SECRET, token, last, VOICES).slug == "alpha"
+    with pytest.raises(RoundupError) as error:
+        tokens.verify(SECRET, token, last + dt.timedelta(seconds=1), VOICES)
+    assert str(error.value) == ("this token expired on 2026-03-11 23:59 UTC; send zoe a new preview: "
+                                "roundup preview zoe --post alpha")
 
 
-def test_expiry_is_the_end_of_the_deadline_day_or_thirty_days():
-    assert tokens.expiry_for(post(deadline=dt.date(2026, 3, 20)), NOW) == \
-        dt.datetime(2026, 3, 20, 23, 59, 59, tzinfo=dt.timezone.utc)
-    assert tokens.expiry_for(post(), NOW) == NOW + dt.timedelta(days=30)
+def test_expiry_is_the_end_of_the_deadline_day_or_of_the_thirtieth_day():
+    assert tokens.expiry_for(post(deadline=dt.date(2026, 3, 20)), NOW) == day_end(dt.date(2026, 3, 20))
+    assert tokens.expiry_for(post(), NOW) == day_end(dt.date(2026, 4, 9))
     assert tokens.DEFAULT_LIFETIME == dt.timedelta(days=30)
 
 
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-
-def twins(text: str) -> list[str]:
-    """Other base64url spellings of the same bytes: the last character's unused low bits set."""
-    decode = lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))  # noqa: E731
-    return [text[:-1] + c for c in ALPHABET if c != text[-1] and decode(text[:-1] + c) == decode(text)]
-
-
-def test_non_canonical_base64_is_refused():
+def test_non_canonical_base32_is_refused():
     token = tokens.make(SECRET, claims())
-    prefix, body, signature = token.split(".")
-    assert len(twins(signature)) == 3  # a 32-byte signature leaves two unused bits
-    for spelling in [*twins(signature), signature + "=", signature + "=="]:
+    body = token[3:]
+    decode = lambda t: base64.b32decode(t.upper() + "=" * (-len(t) % 8))  # noqa: E731
+    twins = [body[:-1] + c for c in "abcdefghijklmnopqrstuvwxyz234567" if c != body[-1]
+             and decode(body[:-1] + c) == decode(body)]
+    assert len(twins) == 15  # 27 bytes in 44 characters leave four unused bits
+    for spelling in twins:
         with pytest.raises(RoundupError, match="not valid"):
-            tokens.verify(SECRET, f"{prefix}.{body}.{spelling}", NOW)
-    for spelling in [*twins(body), body + "="]:
-        with pytest.raises(RoundupError, match="not valid"):
-            tokens.verify(SECRET, f"{prefix}.{body}.{signature}".replace(body, spelling), NOW)
-    with pytest.raises(ValueError):
-        tokens._unb64("")
-    assert tokens._unb64(tokens._b64(b"\xff\x00")) == b"\xff\x00"
+            tokens.verify(SECRET, "ru2" + spelling, NOW, VOICES)
+    assert tokens._unb32(body[:-8]) is None and tokens._unb32(body) is not None
 
 
 def test_signature_is_compared_in_constant_time(monkeypatch):
     calls = []
     real = hmac.compare_digest
     monkeypatch.setattr(tokens.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
-    tokens.verify(SECRET, tokens.make(SECRET, claims()), NOW)
-    assert len(calls) == 1 and len(calls[0][0]) == 32
+    tokens.verify(SECRET, tokens.make(SECRET, claims()), NOW, VOICES)
+    assert [len(a) for a, _ in calls] == [5, 5, 12]  # sam's reference, zoe's, then the signature
+    assert claims().matches("sha256:0123456789abcdef" + "f" * 48) and calls[-1] == ("0123456789abcdef",) * 2
+
+
+def test_token_claims_match_only_the_digest_they_were_made_for():
+    assert tokens.fingerprint("sha256:" + "ab" * 32) == "ab" * 8
+    assert claims().matches("sha256:0123456789abcdef" + "0" * 48)
+    assert not claims().matches("sha256:0123456789abcdee" + "0" * 48)
+
+
+def test_tokens_are_found_as_mail_leaves_them():
+    token = tokens.make(SECRET, claims())
+    other = tokens.make(SECRET, claims(cid="sam"))
+    assert tokens.find(f"Approve: Alpha {token}") == [token]
+    assert tokens.find(f"code:\n{token[:30]}\n{token[30:]}\nthanks") == [token]
+    assert tokens.find(f"> {token[:20]}\r\n> {token[20:]}") == [token]
+    assert tokens.find(f"{token[:10]} {token[10:]}") == [token]
+    assert tokens.find(f"roundup approve --token {token.upper()}.") == [token]
+    assert tokens.find(f"subject=Approve%3A%20Alpha%20{token}&body=x") == [token]
+    assert tokens.find(f"{token} and {other} and {token}") == [token, other]
+    assert tokens.find(token + "x") == [] and tokens.find(token[:-1]) == [] and tokens.find("ru2 hello") == []
+    assert tokens.find(f"{token[:20]}\n\n{token[20:]}") == []  # a paragraph apart is two different things
 
 
 def test_secret_from_environment_or_generated_once(tmp_path, monkeypatch):
@@ -390,27 +424,33 @@ def test_dump_round_trips_and_escapes_what_unicode_cannot_carry():
 
 # ---- every detail the record of consent depends on (each kills mutants the tests above let live) ----
 
-PINNED_TOKEN = ("ru1.eyJjIjoiem9lIiwiZCI6InNoYTI1NjowMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw"
-                "MDAwMDAwMDAwMDAwMDAwIiwiZSI6MTc3MzIzMDQwMCwicyI6ImFscGhhIn0.EBGByAgzth_GuNknPLMocdzG51ssBf-ubUjyBZFc23g")
+PINNED_V1 = ("ru1.eyJjIjoiem9lIiwiZCI6InNoYTI1NjowMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw"
+             "MDAwMDAwMDAwMDAwMDAwIiwiZSI6MTc3MzIzMDQwMCwicyI6ImFscGhhIn0.EBGByAgzth_GuNknPLMocdzG51ssBf-ubUjyBZFc23g")
+PINNED_TOKEN = "ru2rk6svo7wbdkqci2fm6e2xtppstnjfqe5iuihzxdznwvq"
 
 
 def test_token_format_is_pinned():
-    """Tokens already sent must keep working: payload encoding, key order and signature are fixed."""
-    fixed = tokens.Claims("zoe", "alpha", "sha256:" + "0" * 64, dt.datetime(2026, 3, 11, 12, tzinfo=dt.timezone.utc))
+    """Tokens already sent must keep working: layout, encoding and signature are fixed."""
+    fixed = claims(day_end(dt.date(2026, 3, 11)))
     assert tokens.make(SECRET, fixed) == PINNED_TOKEN
-    assert tokens.verify(SECRET, PINNED_TOKEN, NOW) == fixed
-    assert tokens._b64(b"\x00\x00\x17") == "AAAX" and tokens._b64(b"\xfb\xff") == "-_8"
+    assert tokens.verify(SECRET, PINNED_TOKEN, NOW, VOICES) == fixed
+    old = tokens.verify(SECRET, PINNED_V1, NOW, ())  # the first, longer tokens are still accepted
+    assert old == tokens.Claims("zoe", "alpha", "0" * 16, dt.datetime(2026, 3, 11, 12, tzinfo=dt.timezone.utc))
+    assert tokens.find(f"roundup approve --token {PINNED_V1}\n") == [PINNED_V1]
+    for bad in (PINNED_V1 + "x", PINNED_V1.replace("EBGB", "EBGC"), "ru1.x.y", "ru1..", PINNED_V1 + "="):
+        with pytest.raises(RoundupError, match="not valid"):
+            tokens.verify(SECRET, bad, NOW, ())
 
 
 def test_token_messages_say_what_to_do():
     with pytest.raises(RoundupError) as error:
-        tokens.verify(SECRET, "ru1.x.y", NOW)
+        tokens.verify(SECRET, "ru2x", NOW, VOICES)
     assert str(error.value) == ("this token is not valid: it was altered, mistyped, or not made by this site "
-                                "(copy the whole `roundup approve --token` line from the preview)")
+                                "(copy the whole token, ru2 and the 44 letters and digits after it)")
     with pytest.raises(RoundupError) as error:
-        tokens.verify(SECRET, PINNED_TOKEN, dt.datetime(2026, 3, 12, tzinfo=dt.timezone.utc))
-    assert str(error.value) == ("this token expired on 2026-03-11 12:00 UTC; send zoe a new preview "
-                                "(roundup preview zoe)")
+        tokens.verify(SECRET, PINNED_V1, dt.datetime(2026, 3, 12, tzinfo=dt.timezone.utc), ())
+    assert str(error.value) == ("this token expired on 2026-03-11 12:00 UTC; send zoe a new preview: "
+                                "roundup preview zoe --post alpha")
 
 
 def expected(s: Site, p: Post, records: dict, inclusion: Inclusion, live=None, down=None) -> gate.PostStatus:

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import Mailbox, Site, free_port, plain_text, run_roundup_env
 
-TOKEN_LINE = re.compile(r"roundup approve --token (ru1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
+TOKEN_LINE = re.compile(r"(ru2[a-z2-7]{44})")
 PASSWORD = "s3cret-pw"
 
 
@@ -65,11 +65,13 @@ def test_send_delivers_one_message_per_pending_post_from_the_editor(mailed: Site
         assert note in text
         preview = (mailed.root / f"_previews/zoe/{slug}.html").read_bytes()
         token = TOKEN_LINE.search(preview.decode()).group(1)
-        assert f"roundup approve --token {token}" in text
+        assert re.search(rf"^Approve: mailto:ed@example\.com\?subject=Approve%3A%20{title.replace(' ', '%20')}%20{token}&",
+                         text, re.M), text
         html = message.get_body(("html",))
         assert html is not None and html.get_content_type() == "text/html"
         assert "Dear Zoë Quill," in html.get_content()
-        assert f"roundup approve --token {token}" in html.get_content()
+        assert re.search(rf'<a href="mailto:ed@example\.com\?subject=Approve[^"]*{token}[^"]*"[^>]*>Approve</a>',
+                         html.get_content())
         attached = attachment(message)
         assert attached.get_filename().endswith(".html")
         assert attached.get_payload(decode=True) == preview

@@ -23,7 +23,7 @@ ZOE_NOTE = "Zoë, your essay is why I asked you first. NOTE-ZOE-m1x4"
 SAM_NOTE = "Sam, keep it short please. NOTE-SAM-w7c2"
 ZOE_BODY = ("The *quick brown* fox keeps [partnerships](https://zoe.example/p) alive.\n\n"
             "- trust\n- `patience`\n\nÅngström says <script>alert(1)</script> hi.\n")
-TOKEN_LINE = re.compile(r"roundup approve --token (ru1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
+TOKEN_LINE = re.compile(r"(ru2[a-z2-7]{44})")
 
 
 @pytest.fixture
@@ -138,12 +138,19 @@ def test_preview_page_is_unindexed_private_and_says_how_to_approve(consent_site:
     assert "Private preview for <bdi>Zoë Quill</bdi>" in html
     tokens = TOKEN_LINE.findall(html)
     assert tokens and set(tokens) == {tokens[0]}
-    assert f"<code>roundup approve --token {tokens[0]}</code>" in html
-    mailto = re.search(r'href="(mailto:[^"]+)"', html).group(1).replace("&amp;", "&")
-    parts = urlsplit(mailto)
+    assert "roundup approve" not in html
+    approve = re.search(r'<a class="answer-button" href="(mailto:[^"]+)">Approve</a>', html).group(1)
+    parts = urlsplit(approve.replace("&amp;", "&"))
     assert parts.path == "ed@example.com"
-    assert parse_qs(parts.query)["body"] == [f"roundup approve --token {tokens[0]}"]
-    assert "Alpha Roundup" in unquote(parse_qs(parts.query)["subject"][0])
+    assert parse_qs(parts.query)["body"] == [f"I approve my words in “Alpha Roundup” as the preview shows them.\n\n"
+                                             f"Approval code: {tokens[0]}\n"]
+    assert parse_qs(parts.query)["subject"] == [f"Approve: Alpha Roundup {tokens[0]}"]
+    changes = re.search(r'<a class="answer-button answer-button--changes" href="(mailto:[^"]+)">Ask for changes</a>',
+                        html).group(1)
+    parts = urlsplit(changes.replace("&amp;", "&"))
+    assert parts.path == "ed@example.com" and "ru2" not in changes
+    assert parse_qs(parts.query) == {"subject": ["Changes to my words in “Alpha Roundup”"],
+                                     "body": ["What I would like changed:\n\n"]}
     assert "Please answer by <strong>31 January 2099</strong>" in html
     assert "Could you answer by 31 January 2099?" in plain_text(eml(site, "zoe", "alpha"))
     beta = site.read("_previews/zoe/beta.html")
@@ -246,7 +253,7 @@ def test_preview_holds_no_private_field_and_message_carries_only_own_note(consen
     assert "NOTE-ZOE" not in all_text(eml(site, "sam", "alpha"))
     assert zoe_text.startswith("Dear Zoë Quill,")
     token = TOKEN_LINE.search(site.read("_previews/zoe/alpha.html")).group(1)
-    assert f"roundup approve --token {token}" in zoe_text
+    assert f"%20{token}&body=" in zoe_text and "roundup approve" not in zoe_text
 
 
 def test_remote_avatar_is_not_fetched_by_the_preview_but_shown_as_initials(site: Site):

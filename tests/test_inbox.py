@@ -1,0 +1,255 @@
+"""`roundup inbox`: replies dropped into a Maildir or an mbox become answers, approvals and change requests;
+everything else is set aside with nothing recorded; a second run, a dry run or a kill records nothing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import mailbox
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import yaml
+
+from conftest import Site, plain_text, tree_bytes
+from roundup import tokens
+
+SOON = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=10)
+TOKEN = re.compile(r"ru2[a-z2-7]{44}")
+OUTCOME = re.compile(r"^  (answer|approval|change request|needs reading)\s+(.*)$", re.M)
+
+
+@pytest.fixture
+def round_trip(site: Site) -> Site:
+    """alpha asks zoe, sam and lee; sam's quote file has a prompt and a note but no words yet."""
+    site.config()
+    for cid, name in (("zoe", "Zoë Quill"), ("sam", "Sam Reyes"), ("lee", "Lee Park")):
+        site.contributor(cid, name, email=f"{cid}@example.net")
+    site.quote("alpha", "sam", "", prompt="What keeps a partnership alive?", note="Sam, your talk is why.")
+    site.post("alpha", title="Alpha Roundup", deadline=SOON, voices=["zoe", "sam", "lee"],
+              prompt="What makes a partnership last?")
+    site.ok("invite", "alpha")
+    return site
+
+
+def sent(site: Site, rel: str) -> EmailMessage:
+    return email.message_from_bytes((site.root / rel).read_bytes(), policy=email.policy.default)
+
+
+def reply(original: EmailMessage, words: str, sender: str | None = None, thread: bool = True,
+          quote: bool = True) -> bytes:
+    """A top-posted plain-text reply to one of roundup's messages, quoting it below "On … wrote:"."""
+    msg = EmailMessage()
+    msg["From"] = sender or str(original["To"])
+    msg["To"] = str(original["From"])
+    msg["Subject"] = "Re: " + str(original["Subject"])
+    msg["Message-ID"] = make_msgid(domain="example.net")
+    if thread:
+        msg["In-Reply-To"] = str(original["Message-ID"])
+        msg["References"] = str(original["Message-ID"])
+    quoted = "\n".join("> " + line for line in plain_text(original).splitlines())
+    msg.set_content(words + (f"\n\nOn Tue, 1 Dec 2026 at 10:00, {original['From']} wrote:\n{quoted}\n" if quote else "\n"))
+    return bytes(msg)
+
+
+def button(original: EmailMessage, label: str, sender: str | None = None) -> bytes:
+    """The message a mail client writes from one of the preview's mailto: buttons, sent as it is."""
+    link = next(line.split(": ", 1)[1] for line in plain_text(original).splitlines() if line.startswith(f"{label}: "))
+    parts = urlsplit(link)
+    query = parse_qs(parts.query)
+    msg = EmailMessage()
+    msg["From"] = sender or str(original["To"])
+    msg["To"] = unquote(parts.path)
+    msg["Subject"] = query["subject"][0]
+    msg["Message-ID"] = make_msgid(domain="example.net")
+    msg.set_content(query["body"][0])
+    return bytes(msg)
+
+
+def maildir(site: Site, *messages: bytes, name: str = "Maildir") -> Path:
+    box = mailbox.Maildir(site.root.parent / name, create=True)
+    for raw in messages:
+        box.add(raw)
+    return Path(box._path)
+
+
+def inbox(site: Site, folder: Path, *more: str) -> list[tuple[str, str]]:
+    result = site.ok("inbox", "--maildir", folder, *more)
+    return OUTCOME.findall(result.stdout)
+
+
+def consent_files(site: Site) -> dict[str, bytes]:
+    return {k: v for k, v in tree_bytes(site.root / "posts").items()}
+
+
+def test_answers_fill_the_quote_files_keeping_their_front_matter(round_trip: Site):
+    site = round_trip
+    zoe, sam = sent(site, "_previews/zoe/alpha-invitation.eml"), sent(site, "_previews/sam/alpha-invitation.eml")
+    folder = maildir(site, reply(zoe, "Partnerships last when both sides\nkeep showing up."),
+                     reply(sam, "Trust, mostly.\n\nAnd a shared calendar.\n\n-- \nSam Reyes | sam.example"))
+    outcomes = sorted(inbox(site, folder))
+    assert outcomes[0][0] == outcomes[1][0] == "answer", outcomes
+    assert re.fullmatch(r"sam answered for alpha \(from sam@example\.net, “Re: An invitation: .*”\)", outcomes[0][1])
+    assert site.read("posts/alpha/quotes/zoe.md") == "Partnerships last when both sides\nkeep showing up.\n"
+    assert site.read("posts/alpha/quotes/sam.md") == ("---\nprompt: What keeps a partnership alive?\nnote: Sam, your "
+                                                      "talk is why.\n---\nTrust, mostly.\n\nAnd a shared calendar.\n")
+    assert "answered_at" in yaml.safe_load(site.read("posts/alpha/approvals.yml"))["zoe"]
+    assert site.states("alpha") == {"zoe": "pending", "sam": "pending", "lee": "unanswered"}
+    before = consent_files(site)
+    again = site.ok("inbox", "--maildir", folder).stdout
+    assert OUTCOME.findall(again) == [] and "2 read before" in again and consent_files(site) == before
+    second = maildir(site, reply(zoe, "Actually, let me rephrase: showing up is all."), name="Later")
+    assert inbox(site, second) == [("needs reading", "a second answer from zoe in alpha: posts/alpha/quotes/zoe.md has "
+                                    "their words already and was not changed (from zoe@example.net, “Re: An "
+                                    "invitation: your voice in “Alpha Roundup””)")]
+    assert consent_files(site) | {"alpha/approvals.yml": b""} == before | {"alpha/approvals.yml": b""}
+
+
+def answered(site: Site) -> Site:
+    """zoe and sam have answered and been sent previews."""
+    site.quote("alpha", "zoe", "Showing up.\n")
+    site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?")
+    site.ok("preview", "--post", "alpha")
+    return site
+
+
+def test_the_approve_button_approves_and_a_reply_quoting_the_preview_asks_for_changes(round_trip: Site):
+    site = answered(round_trip)
+    zoe, sam = sent(site, "_previews/zoe/alpha.eml"), sent(site, "_previews/sam/alpha.eml")
+    change = reply(sam, "Could you cut the word 'mostly'?\nThanks!")
+    assert TOKEN.search(change.decode())  # the quoted preview carries sam's token: it must not count
+    folder = maildir(site, button(zoe, "Approve"), change)
+    outcomes = dict((why.split()[0], kind) for kind, why in inbox(site, folder))
+    assert outcomes == {"zoe": "approval", "sam": "change request"}
+    assert site.states("alpha") == {"zoe": "approved", "sam": "declined", "lee": "unanswered"}
+    record = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
+    assert record["zoe"]["via"] == "mail" and record["sam"]["reason"] == "Could you cut the word 'mostly'?\nThanks!"
+    assert "declined" in site.ok("status").stdout.split("sam", 1)[1].splitlines()[0]
+    site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?")
+    site.ok("preview", "sam")
+    text = plain_text(sent(site, "_previews/sam/alpha.eml"))
+    assert re.search(r"On \d+ \w+ \d{4} you asked for changes:\n\n> Could you cut the word 'mostly'\?\n> Thanks!", text)
+
+
+def test_a_token_from_another_address_approves_and_says_so(round_trip: Site):
+    site = answered(round_trip)
+    folder = maildir(site, button(sent(site, "_previews/zoe/alpha.eml"), "Approve", sender="zq@work.example"))
+    [(kind, why)] = inbox(site, folder)
+    assert kind == "approval" and "note: sent from zq@work.example, not the address in contributors/zoe.yml" in why
+    assert site.states("alpha")["zoe"] == "approved"
+
+
+def site_secret(site: Site) -> bytes:
+    return (site.root / ".roundup/secret").read_bytes().strip()
+
+
+def test_hostile_and_stray_mail_is_set_aside_with_nothing_recorded(round_trip: Site):
+    site = answered(round_trip)
+    site.add_post("beta", ["zoe", "sam"], title="Beta Roundup", deadline=SOON)
+    site.ok("preview", "--post", "beta")
+    zoe, sam = sent(site, "_previews/zoe/alpha.eml"), sent(site, "_previews/sam/alpha.eml")
+    zoe_token, sam_token = TOKEN.search(plain_text(zoe)).group(0), TOKEN.search(plain_text(sam)).group(0)
+    beta_token = TOKEN.search(plain_text(sent(site, "_previews/zoe/beta.eml"))).group(0)
+    expired = tokens.make(site_secret(site), tokens.Claims("zoe", "alpha", "0" * 16,
+                                                           dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)))
+    forged = zoe_token[:-6] + ("a" if zoe_token[-6] != "a" else "b") + zoe_token[-5:]
+    auto = EmailMessage()
+    auto["From"], auto["To"], auto["Subject"] = "zoe@example.net", "ed@example.com", "Out of office"
+    auto["Auto-Submitted"], auto["In-Reply-To"] = "auto-replied", str(zoe["Message-ID"])
+    auto.set_content("I am away until Monday.")
+    big = EmailMessage()
+    big["From"], big["Subject"], big["Message-ID"] = "zoe@example.net", "huge", "<huge@example.net>"
+    big.set_content("x" * 100 + "\n" + ("y" * 76 + "\n") * 150_000)
+    cases = {
+        "forged": reply(zoe, f"Approved: {forged}"),
+        "someone else's": reply(zoe, f"Approved: {sam_token}"),
+        "another post's": reply(zoe, f"Approved: {beta_token}"),
+        "expired": reply(zoe, f"Approved: {expired}"),
+        "stranger": reply(zoe, "Hello, who are you?", sender="stranger@elsewhere.example", thread=False, quote=False),
+        "auto": bytes(auto),
+        "yes without a code": reply(zoe, "Looks good, thanks!"),
+        "big": bytes(big),
+        "broken mime": (b"From: zoe@example.net\r\nSubject: broken\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n"
+                        b"\r\n--x\r\nContent-Type: text/plain; charset=nonesuch\r\nContent-Transfer-Encoding: base64"
+                        b"\r\n\r\n!!!notbase64\r\n"),
+    }
+    before = consent_files(site)
+    folder = maildir(site, *cases.values())
+    outcomes = inbox(site, folder)
+    assert [kind for kind, _ in outcomes] == ["needs reading"] * len(cases), outcomes
+    text = "\n".join(why for _, why in outcomes)
+    assert "its approval code cannot approve anything: this token is not valid" in text
+    assert "its approval code is sam's for alpha, but it replies to the message to zoe about alpha" in text
+    assert "its approval code is zoe's for beta, but it replies to the message to zoe about alpha" in text
+    assert "this token expired on 2021-01-01" in text
+    assert "stranger@elsewhere.example is no contributor's address" in text
+    assert "it reads like an approval but carries no approval code; if you are sure, run roundup approve zoe alpha" in text
+    assert re.search(r"it is 1\d MB, over the 10 MB roundup reads, so it was not read", text), text
+    assert consent_files(site) == before
+    assert "\r" not in text
+
+
+def test_dry_run_says_everything_and_writes_nothing(round_trip: Site):
+    site = round_trip
+    folder = maildir(site, reply(sent(site, "_previews/zoe/alpha-invitation.eml"), "My answer."))
+    before = tree_bytes(site.root)
+    result = site.ok("inbox", "--maildir", folder, "--dry-run")
+    assert OUTCOME.findall(result.stdout)[0][0] == "answer" and "Dry run: nothing was written." in result.stdout
+    assert tree_bytes(site.root) == before
+    assert site.run("inbox").returncode == 2
+    assert site.run("inbox", "--maildir", folder, "--mbox", folder).returncode == 2
+
+
+def test_an_mbox_is_read_as_the_maildir_is(round_trip: Site):
+    site = round_trip
+    path = site.root.parent / "replies.mbox"
+    box = mailbox.mbox(path)
+    box.add(reply(sent(site, "_previews/lee/alpha-invitation.eml"), "Lee's answer."))
+    box.flush()
+    result = site.ok("inbox", "--mbox", path)
+    assert OUTCOME.findall(result.stdout)[0][0] == "answer"
+    assert site.read("posts/alpha/quotes/lee.md") == "Lee's answer.\n"
+
+
+def test_killed_at_any_moment_inbox_loses_nothing_and_a_rerun_finishes(round_trip: Site):
+    site = answered(round_trip)
+    lee = sent(site, "_previews/lee/alpha-invitation.eml")
+    messages = [button(sent(site, "_previews/zoe/alpha.eml"), "Approve"),
+                reply(sent(site, "_previews/sam/alpha.eml"), "Shorter, please."), reply(lee, "Lee's words.")]
+    folder = maildir(site, *messages)
+    pristine = {p: p.read_bytes() for p in (site.root / "posts").rglob("*") if p.is_file()}
+    site.ok("inbox", "--maildir", folder)
+    finished = consent_files(site)
+    env = dict(os.environ)
+    env.pop("ROUNDUP_SECRET", None)
+    for delay in (0.05, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3):
+        for path in (site.root / "posts").rglob("*"):
+            if path.is_file() and path not in pristine:
+                path.unlink()
+        for path, data in pristine.items():
+            path.write_bytes(data)
+        (site.root / "inbox-handled.txt").unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "-m", "roundup", "inbox", "--maildir", str(folder)], cwd=site.root,
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for path in (site.root / "posts").rglob("*.yml"):
+            yaml.safe_load(path.read_text())  # never half-written
+        site.ok("inbox", "--maildir", folder)
+        now = consent_files(site)
+        assert set(now) == set(finished), delay
+        assert site.states("alpha") == {"zoe": "approved", "sam": "declined", "lee": "pending"}, delay
+        assert site.read("posts/alpha/quotes/lee.md") == "Lee's words.\n"
+        lines = [line for line in site.read("inbox-handled.txt").splitlines() if not line.startswith("#")]
+        assert len({line.split("\t")[0] for line in lines if line}) == 3, (delay, lines)

@@ -1,0 +1,213 @@
+"""Invitations, reminders and deadlines: voices not answered yet, `invite`, `remind`, `preview --post`,
+the timeline in `status --post`, and no header injected by a name or a title."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+
+import pytest
+import yaml
+
+from conftest import Site, assert_problem, plain_text
+
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+SOON = TODAY + dt.timedelta(days=10)
+PAST = TODAY - dt.timedelta(days=2)
+TOKEN = re.compile(r"ru2[a-z2-7]{44}")
+
+
+def eml(site: Site, rel: str):
+    return email.message_from_bytes((site.root / rel).read_bytes(), policy=email.policy.default)
+
+
+def record(site: Site, slug: str, cid: str) -> dict:
+    return yaml.safe_load(site.read(f"posts/{slug}/approvals.yml"))[cid]
+
+
+@pytest.fixture
+def asking(site: Site) -> Site:
+    """alpha: zoe has answered; sam's quote file has a prompt and a note but no words; lee has no file."""
+    site.config()
+    for cid, name in (("zoe", "Zoë Quill"), ("sam", "Sam Reyes"), ("lee", "Lee Park")):
+        site.contributor(cid, name, email=f"{cid}@example.net")
+    site.quote("alpha", "zoe")
+    site.quote("alpha", "sam", "", prompt="What keeps a partnership alive?", note="Sam, your talk in May is why.")
+    site.post("alpha", title="Alpha Roundup", summary="Three friends on working together.", deadline=SOON,
+              voices=["zoe", "sam", "lee"], prompt="What makes a partnership last?")
+    return site
+
+
+def test_a_listed_voice_without_words_is_not_answered_yet_and_withholds_the_post(asking: Site):
+    status = asking.ok("status").stdout
+    assert re.search(r"sam\s+Sam Reyes\s+unanswered\s+not invited yet", status), status
+    assert re.search(r"lee\s+Lee Park\s+unanswered\s+not invited yet", status), status
+    assert "A build would publish 0 posts." in status
+    asking.ok("check")
+    built = asking.build().stdout
+    assert re.search(r"withheld\s+alpha: waiting for 3 of 3 voices", built), built
+    assert re.search(r"sam\s+unanswered\s+not invited yet", built), built
+    assert not (asking.out / "posts/alpha").exists()
+    asking.quote("beta", "kim")  # a quote file not listed in `voices` is still an error
+    asking.contributor("kim")
+    asking.post("beta", voices=["zoe"])
+    asking.quote("beta", "zoe")
+    assert_problem(asking.run("check").stderr, "posts/beta/quotes/kim.md", None, "not listed in `voices`")
+
+
+def test_invite_writes_one_personal_invitation_per_voice_and_never_twice(asking: Site):
+    result = asking.ok("invite", "alpha")
+    assert re.search(r"^  sam: wrote .*_previews/sam/alpha-invitation\.eml$", result.stdout, re.M), result.stdout
+    assert re.search(r"^  lee: wrote .*_previews/lee/alpha-invitation\.eml$", result.stdout, re.M)
+    assert "zoe: has answered already" in result.stdout
+    assert not (asking.root / "_previews/zoe/alpha-invitation.eml").exists()
+    message = eml(asking, "_previews/sam/alpha-invitation.eml")
+    text = plain_text(message)
+    assert message["To"] == "Sam Reyes <sam@example.net>" and message["From"] == "Ed Itor <ed@example.com>"
+    assert text.startswith("Dear Sam Reyes,\n\nSam, your talk in May is why.\n\n")
+    assert "> What keeps a partnership alive?" in text  # the quote's own prompt wins over the post's
+    assert "“Alpha Roundup” for Test Roundups: Three friends on working together." in text
+    assert "I'm also asking Zoë Quill and Lee Park." in text
+    assert f"Could you answer by {SOON.day} {SOON:%B %Y}?" in text
+    assert "reply to this e-mail with your answer, a paragraph or two" in text
+    assert "roundup" not in text.lower().replace("test roundups", "").replace("alpha roundup", "")
+    assert "> What makes a partnership last?" in plain_text(eml(asking, "_previews/lee/alpha-invitation.eml"))
+    entry = record(asking, "alpha", "sam")
+    assert entry["mail"] == [message["Message-ID"]] and "invited_at" in entry and "approved_at" not in entry
+    before = (asking.root / "_previews/sam/alpha-invitation.eml").read_bytes()
+    again = asking.ok("invite", "alpha", "--contributor", "sam")
+    assert re.search(r"sam: invited on \d{4}-\d\d-\d\d already", again.stdout) and "Nobody to invite." in again.stdout
+    assert (asking.root / "_previews/sam/alpha-invitation.eml").read_bytes() == before
+    assert re.search(r"sam\s+Sam Reyes\s+unanswered\s+invited on \d{4}-\d\d-\d\d, no answer yet",
+                     asking.ok("status").stdout)
+
+
+def test_nothing_is_asked_once_the_deadline_has_passed_and_a_later_deadline_opens_it_again(asking: Site):
+    asking.post("alpha", title="Alpha Roundup", deadline=PAST, voices=["zoe", "sam", "lee"])
+    for command in (("invite", "alpha"), ("preview", "zoe"), ("preview", "--post", "alpha"), ("remind", "alpha")):
+        result = asking.run(*command)
+        assert result.returncode == 1, (command, result.stdout)
+        message = assert_problem(result.stderr, "posts/alpha/post.md", 4, f"the deadline {PAST.isoformat()} has passed")
+        assert "set a later `deadline`" in message
+    assert not (asking.root / "_previews").exists() and not (asking.root / "posts/alpha/approvals.yml").exists()
+    status = asking.ok("status").stdout
+    assert re.search(r"zoe\s+Zoë Quill\s+pending \(overdue\)", status), status
+    assert f"Overdue: the deadline {PAST.isoformat()} has passed; still waiting for zoe, sam, lee." in status
+    asking.quote("alpha", "sam", "Sam's words.\n")
+    asking.quote("alpha", "lee", "Lee's words.\n")
+    asking.approve("sam", "alpha")
+    approved = asking.read("posts/alpha/approvals.yml")
+    asking.post("alpha", title="Alpha Roundup", deadline=SOON, voices=["zoe", "sam", "lee"])
+    asking.ok("preview", "zoe")
+    token = TOKEN.search(asking.read("_previews/zoe/alpha.html")).group(0)
+    assert yaml.safe_load(asking.read("posts/alpha/approvals.yml"))["sam"] == yaml.safe_load(approved)["sam"]
+    asking.ok("approve", "--token", token)
+    assert asking.states("alpha") == {"zoe": "approved", "sam": "approved", "lee": "pending"}
+
+
+def test_preview_of_a_post_writes_for_every_voice_awaiting_approval(asking: Site):
+    asking.quote("alpha", "sam", "Sam's words.\n")
+    asking.approve("sam", "alpha")
+    result = asking.ok("preview", "--post", "alpha")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert re.fullmatch(r"  lee: has not answered yet in alpha, so there is nothing to preview; roundup invite "
+                        r"alpha asks them", lines[0]), lines
+    assert re.fullmatch(r"  zoe: wrote .*_previews/zoe/alpha\.html, .*_previews/zoe/alpha\.eml", lines[1]), lines
+    assert len(lines) == 2 and not (asking.root / "_previews/sam").exists()
+    assert asking.run("preview").returncode == 2
+
+
+def test_the_preview_message_offers_two_buttons_and_no_command_line(asking: Site):
+    asking.ok("preview", "zoe")
+    message = eml(asking, "_previews/zoe/alpha.eml")
+    text, html = plain_text(message), message.get_body(("html",)).get_content()
+    token = TOKEN.search(text).group(0)
+    assert len(token) <= 80
+    assert re.search(r"^Approve: mailto:ed@example\.com\?subject=Approve%3A%20Alpha%20Roundup%20" + token
+                     + r"&body=.*" + token, text, re.M), text
+    assert re.search(r"^Ask for changes: mailto:ed@example\.com\?subject=Changes%20to%20my%20words", text, re.M)
+    assert re.search(r'<a href="mailto:ed@example\.com\?subject=Approve[^"]*' + token + r'[^"]*"[^>]*>Approve</a>', html)
+    assert ">Ask for changes</a>" in html
+    assert "roundup approve" not in text and "run it yourself" not in text and "--token" not in html
+    page = asking.read("_previews/zoe/alpha.html")
+    assert 'class="answer-button" href="mailto:ed@example.com?subject=Approve' in page and "roundup approve" not in page
+
+
+def shift(site: Site, slug: str, cid: str, days: int) -> None:
+    """Move every date of their round trip `days` into the past, as if that much time had gone by."""
+    path = site.root / f"posts/{slug}/approvals.yml"
+    data = yaml.safe_load(path.read_text())
+    for key in ("invited_at", "previewed_at", "reminded_at"):
+        if key in data[cid]:
+            when = dt.datetime.fromisoformat(str(data[cid][key]).replace("Z", "+00:00"))
+            data[cid][key] = (when - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def test_remind_nudges_only_who_is_waiting_and_at_most_every_few_days(asking: Site):
+    asking.config(remind_every=2)
+    asking.contributor("kim", "Kim Ode", email="kim@example.net")
+    asking.quote("alpha", "kim", "Kim's words.\n")
+    asking.post("alpha", title="Alpha Roundup", deadline=SOON, voices=["zoe", "sam", "lee", "kim"])
+    asking.ok("invite", "alpha", "--contributor", "sam")
+    asking.ok("preview", "zoe")
+    asking.ok("preview", "kim")
+    asking.ok("decline", "kim", "alpha", "--reason", "Shorter, please.")
+    early = asking.ok("remind", "alpha")
+    assert "No reminder is due." in early.stdout
+    assert re.search(r"sam: last written to on \d{4}-\d\d-\d\d; the next reminder is due on", early.stdout)
+    assert "lee: was never invited: roundup invite asks them first" in early.stdout
+    assert "kim: asked for changes; a new preview answers them, not a reminder" in early.stdout
+    shift(asking, "alpha", "sam", 3)
+    shift(asking, "alpha", "zoe", 3)
+    due = asking.ok("remind")
+    assert re.search(r"^  sam: wrote .*alpha-reminder\.eml", due.stdout, re.M), due.stdout
+    assert re.search(r"^  zoe: wrote .*alpha-reminder\.eml", due.stdout, re.M)
+    assert not (asking.root / "_previews/kim/alpha-reminder.eml").exists()
+    sam, zoe = eml(asking, "_previews/sam/alpha-reminder.eml"), eml(asking, "_previews/zoe/alpha-reminder.eml")
+    assert plain_text(sam).startswith("Dear Sam Reyes,\n\nA gentle reminder about “Alpha Roundup”")
+    assert "Just reply to this e-mail with your answer." in plain_text(sam) and not TOKEN.search(plain_text(sam))
+    assert f"The deadline is {SOON.day} {SOON:%B %Y}." in plain_text(zoe)
+    token = TOKEN.search(plain_text(zoe)).group(0)
+    assert "Ask for changes: mailto:" in plain_text(zoe) and "roundup" not in plain_text(zoe).lower().replace(
+        "alpha roundup", "").replace("test roundups", "")
+    assert record(asking, "alpha", "sam")["mail"][-1] == sam["Message-ID"]
+    assert "reminded_at" in record(asking, "alpha", "zoe")
+    assert "No reminder is due." in asking.ok("remind").stdout  # never chased twice in a row
+    asking.ok("approve", "--token", token)  # the reminder's button approves
+    shift(asking, "alpha", "zoe", 5)
+    assert "zoe: has approved; nothing to remind them of" in asking.ok("remind", "alpha").stdout
+    timeline = asking.ok("status", "--post", "alpha").stdout
+    assert re.search(r"^  zoe: previewed \d{4}-\d\d-\d\d; reminded \d{4}-\d\d-\d\d; approved \d{4}-\d\d-\d\d "
+                     r"\(via token\)$", timeline, re.M), timeline
+    assert re.search(r"^  sam: invited \d{4}-\d\d-\d\d; reminded \d{4}-\d\d-\d\d$", timeline, re.M), timeline
+    assert re.search(r"^  kim: previewed \d{4}-\d\d-\d\d; declined \d{4}-\d\d-\d\d$", timeline, re.M), timeline
+    assert re.search(r"^  lee: nothing sent yet$", timeline, re.M), timeline
+    asking.ok("cancel", "alpha")
+    shift(asking, "alpha", "sam", 5)
+    assert "No reminder is due." in asking.ok("remind").stdout
+    assert asking.run("remind", "alpha").returncode == 1
+
+
+def test_cancel_tells_the_invited_voices_too(asking: Site):
+    asking.ok("invite", "alpha", "--contributor", "sam")
+    result = asking.ok("cancel", "alpha")
+    assert "sam: wrote" in result.stdout and "zoe: wrote" in result.stdout and "lee:" not in result.stdout
+
+
+def test_a_name_or_a_title_cannot_add_a_header_to_any_message(asking: Site):
+    asking.contributor("sam", "Sam\r\nBcc: evil@example.org", email="sam@example.net")
+    asking.post("alpha", title="Alpha\nBcc: evil@example.org\nX-Evil: 1", deadline=SOON, voices=["zoe", "sam", "lee"])
+    asking.ok("invite", "alpha")
+    asking.ok("preview", "zoe")
+    shift(asking, "alpha", "zoe", 5)
+    asking.ok("remind", "alpha")
+    asking.ok("cancel", "alpha")
+    written = sorted((asking.root / "_previews").rglob("*.eml"))
+    assert len(written) >= 6
+    for path in written:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message["Bcc"] is None and message["X-Evil"] is None, path
+        assert "\n" not in str(message["Subject"]) and "\n" not in str(message["To"] or ""), path

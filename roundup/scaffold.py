@@ -26,9 +26,10 @@ title: {title}
 date: {date}
 summary: One sentence that says what this roundup is about.
 tags: []
-# voices: [zoe, sam]     # order of voices; default: quote files in quotes/ sorted by id
+# prompt: What is the one tool you would never give up?   # the question `roundup invite` asks
+# voices: [zoe, sam]     # who is asked, in order; default: quote files in quotes/ sorted by id
 # status: ready          # ready | draft | cancelled
-# deadline: {deadline}   # when approvals are due
+# deadline: {deadline}   # when answers and approvals are due
 ---
 Your introduction: why you asked these people, and what you asked them.
 

@@ -71,12 +71,16 @@ class Index:
         if entry.email and record and record.contacted_at and post.status != "cancelled":
             self.by_address.setdefault(entry.email, []).append(entry)
 
+    def in_thread(self, reply: Reply) -> Voice | None:
+        """The voice whose message this replies to, by its In-Reply-To or References."""
+        return next((self.by_id[m] for m in reply.thread if m in self.by_id), None)
+
     def match(self, reply: Reply) -> Voice | str:
         """The voice a reply is about: by its In-Reply-To/References, else by its sender and subject (clients
         that drop those headers); otherwise why it could not be told."""
-        for message_id in reversed(reply.thread):
-            if message_id in self.by_id:
-                return self.by_id[message_id]
+        threaded = self.in_thread(reply)
+        if threaded is not None:
+            return threaded
         candidates = self.by_address.get(reply.sender, [])
         if len(candidates) > 1:
             subject = reply.subject.casefold()
@@ -97,16 +101,15 @@ def classify(site: Site, index: Index, reply: Reply, now: dt.datetime) -> Outcom
     if reply.set_aside:
         return Outcome(Kind.ASIDE, reply.set_aside)
     codes = tokens.find(f"{reply.subject}\n{reply.new_text}") or _quoted_alone(reply)
-    match = index.match(reply)
     if codes:
-        return _approval(site, index, reply, codes, match, now)
+        return _approval(site, reply, codes, index.in_thread(reply), now)
+    match = index.match(reply)
     if isinstance(match, str):
         return Outcome(Kind.ASIDE, match)
     return _words(reply, match)
 
 
-def _approval(site: Site, index: Index, reply: Reply, codes: list[str], match: Voice | str,
-              now: dt.datetime) -> Outcome:
+def _approval(site: Site, reply: Reply, codes: list[str], thread: Voice | None, now: dt.datetime) -> Outcome:
     if len(codes) > 1:
         return Outcome(Kind.ASIDE, f"it carries {len(codes)} different approval codes")
     try:
@@ -114,9 +117,9 @@ def _approval(site: Site, index: Index, reply: Reply, codes: list[str], match: V
     except RoundupError as exc:
         return Outcome(Kind.ASIDE, "its approval code cannot approve anything: " + "; ".join(exc.lines()))
     cid, post = claims.contributor_id, status.post
-    if isinstance(match, Voice) and reply.thread and (match.post.slug, match.status.contributor_id) != (post.slug, cid):
+    if thread is not None and (thread.post.slug, thread.status.contributor_id) != (post.slug, cid):
         return Outcome(Kind.ASIDE, f"its approval code is {cid}'s for {post.slug}, but it replies to the message "
-                                   f"to {match.status.contributor_id} about {match.post.slug}")
+                                   f"to {thread.status.contributor_id} about {thread.post.slug}")
     if post.status == "cancelled":
         return Outcome(Kind.ASIDE, f"{post.slug} is cancelled, so {cid}'s approval was not recorded", post, cid)
     profile = (site.contributors[cid].email or "").lower()

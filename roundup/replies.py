@@ -1,0 +1,410 @@
+"""Reading one incoming e-mail: who sent it, what it answers, and the person's new words apart from the quoted rest."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses
+
+import html2text
+from email_reply_parser import EmailReplyParser
+
+LIMIT = 10 * 1024 * 1024
+"""Bytes; larger messages are refused unread by the sources."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message as inbox sees it: header facts, and its body split into new words and quoted rest."""
+
+    key: str
+    """The Message-ID as in the header, angle brackets kept, whitespace removed; "<sha256:HEX@roundup>"
+    of the raw bytes when there is none."""
+    sender: str
+    """The From addr-spec, lowercased; "" when missing, unparseable or more than one."""
+    sender_name: str
+    """The From display name, control characters removed, at most 200 characters."""
+    subject: str
+    """Decoded (RFC 2047), line breaks and tabs collapsed to one space, at most 300 characters."""
+    thread: tuple[str, ...]
+    """Message-IDs from In-Reply-To then References, each "<...>", without repeats."""
+    new_text: str
+    """The person's new words only: quoted original, attributions, signatures removed; "\\n" line ends."""
+    quoted_text: str
+    """The rest of the body text (the quoted original and what was cut), for token rules."""
+    set_aside: str | None
+    """Why this is not a person's reply, in words; None when it is one."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,996}>")
+_ADDR = re.compile(r"[^\s@<>()\[\]\\,;:\"]{1,64}@[^\s@<>()\[\]\\,;:\"]{1,189}")
+_QUOTED = re.compile(r"^ {0,3}>")
+_ATTRIBUTION_START = re.compile(r"^(On|Am|Le|El|Op|Il|Em|Den|W dniu|Dne)\s", re.I)
+_ATTRIBUTION = re.compile(
+    r"^(On\s.{1,250}\swrote|Am\s.{1,250}\sschrieb\s.{0,200}|Le\s.{1,250}\sa\s[ée]crit|El\s.{1,250}\sescribi[óo]"
+    r"|Op\s.{1,250}\sschreef\s.{0,200}|Il\s.{1,250}\sha\sscritto|Em\s.{1,250}\sescreveu|Den\s.{1,250}\sskrev\s.{0,200}"
+    r"|W dniu\s.{1,250}\snapisa[łl]\(a\)|Dne\s.{1,250}\snapsal\(a\))\s?:$", re.I)
+_MARKER = re.compile(
+    r"^-{2,}\s*(Original Message|Urspr[üu]ngliche Nachricht|Message d'origine|Mensaje original|Oorspronkelijk bericht"
+    r"|Messaggio originale|Mensagem original|Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]"
+    r"|Mensaje reenviado|Doorgestuurd bericht|Messaggio inoltrato)\s*-{2,}$|^(Begin forwarded message"
+    r"|Anfang der weitergeleiteten Nachricht|D[ée]but du message r[ée]exp[ée]di[ée])\s?:$", re.I)
+_FORWARD_SUBJECT = re.compile(r"^(fwd?|wg|tr|rv|enc|doorst)\s?:", re.I)
+_FORWARD = re.compile(r"forward|weitergeleit|transf|reenviado|doorgestuurd|inoltrato|r[ée]exp", re.I)
+_HEAD_FROM = re.compile(r"^\*?(From|Von|De|Van|Da|Fr[åa]n|Fra|Od)\s?:\*?\s*\S", re.I)
+_HEAD_NEXT = re.compile(
+    r"^\*?(Sent|Date|Gesendet|Datum|Envoy[ée]|Enviado|Fecha|Verzonden|Inviato|Data|Skickat|Sendt|To|An|[ÀA]|Para"
+    r"|Aan|Till|Til|Cc|Subject|Betreff|Objet|Asunto|Onderwerp|Oggetto|Assunto|[ÄA]mne|Emne)\s?:", re.I)
+_SEPARATOR = re.compile(r"^\s*(_{20,}|(\* ){2,}\*)\s*$")
+_SIG_DASHES = re.compile(r"^--\s?$")
+_MOBILE = re.compile(
+    r"^(Sent from my \S.{0,40}|Sent from (Outlook|Mail|Yahoo Mail|Gmail|Proton Mail)\b.{0,60}"
+    r"|Get Outlook for \S.{0,60}|Von meinem \S.{0,30} gesendet|Envoy[ée] de mon \S.{0,30}|Enviado desde mi \S.{0,30}"
+    r"|Verzonden (vanaf|met) (mijn )?\S.{0,30}|Inviato da \S.{0,30})$", re.I)
+_GREETING = re.compile(
+    r"^(hi|hello|hey|dear|hallo|liebe[rs]?|bonjour|hola|ciao|ol[áa]|moin)(\s+[^\s.?,!:]+){0,3}\s*[,!]?$", re.I)
+_CLOSING = re.compile(
+    r"^(best|best wishes|best regards|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks"
+    r"|all the best|(viele |liebe |beste )?gr[üu](ß|ss)e|cordialement|bien [àa] vous|saludos"
+    r"|un saludo|groetjes|met vriendelijke groet|cordiali saluti|abra[çc]os)[,.!]?$", re.I)
+_TOKEN_HEAD = re.compile(r"\bru2[a-z2-7]{0,43}$", re.I)
+_TOKEN_TAIL = re.compile(r"^ {0,3}>\s?([a-z2-7]+)\b", re.I)
+_TOKEN_LENGTH = 47
+_AUTO_SUBJECT = re.compile(r"^(out of office|automatic reply|auto:|autoreply|auto-reply|abwesenheitsnotiz"
+                           r"|r[ée]ponse automatique|respuesta autom[áa]tica)", re.I)
+_AUTOMATIC = {  # headers that mark mail sent by a machine, in the order they are named as the reason
+    "Auto-Submitted": lambda v: v.split(";")[0].strip() not in ("", "no"), "X-Autoreply": lambda v: True,
+    "X-Autorespond": lambda v: True, "Precedence": lambda v: v in ("auto_reply", "bulk", "junk"),
+    "Return-Path": lambda v: v == "<>"}
+_HTML_LIMIT = 2 * 1024 * 1024  # characters of markup converted (html2text takes ~2 s a MB; the new words come first)
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")
+
+
+def parse(raw: bytes) -> Reply:
+    """The Reply for any bytes at all; never raises."""
+    try:
+        return _parse(raw)
+    except Exception as error:  # noqa: BLE001 - the contract is "never raises"; the reason is kept
+        key = _sha_key(raw if isinstance(raw, bytes) else b"")
+        reason = f"malformed MIME: {type(error).__name__}"
+        return Reply(key, "", "", "", (), "", "", reason)
+
+
+def head_key(head: bytes) -> tuple[str, str, str]:
+    """(key, sender, subject) from the header bytes alone, for a message too large to read whole."""
+    try:
+        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+        return _key(msg, head), _sender(msg)[0], _subject(msg)
+    except Exception:  # noqa: BLE001 - never raises, like parse()
+        return _sha_key(head), "", ""
+
+
+def _parse(raw: bytes) -> Reply:
+    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
+    sender, name = _sender(msg)
+    subject = _subject(msg)
+    body, defects = _body(msg)
+    new, quoted, forwarded = split(body or "", name)
+    reason = _automatic(msg, sender, name, subject)
+    if reason is None and (forwarded or _FORWARD_SUBJECT.match(subject)):
+        reason = "a forwarded message, not a reply"
+    if reason is None and body is None and defects:
+        reason = f"malformed MIME: {', '.join(sorted(defects))}; no text could be read"
+    if reason is None and not new:
+        reason = "no text in it" if not quoted else "no new text in it, only the quoted original"
+    return Reply(_key(msg, raw), sender, name, subject, _thread(msg), new, quoted, reason)
+
+
+def _sha_key(data: bytes) -> str:
+    return f"<sha256:{hashlib.sha256(data).hexdigest()}@roundup>"
+
+
+def _raw(msg: Message, name: str) -> list[str]:
+    """Every `name` header as written (8-bit bytes read as UTF-8, else windows-1252), folds unfolded."""
+    values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+    return [re.sub(r"\r?\n[ \t]", " ", _text_of(v.encode("utf-8", "surrogateescape"), "utf-8")) for v in values]
+
+
+def _header(msg: Message, name: str) -> str | None:
+    return next(iter(_raw(msg, name)), None)
+
+
+def _decoded(value: str) -> str:
+    """RFC 2047 encoded words decoded; the text as it is when they are broken."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # noqa: BLE001 - a broken encoded word is shown as written
+        return value
+
+
+def clean(text: str, limit: int) -> str:
+    """One line of printable text: control characters, line breaks and tabs become single spaces."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
+    return " ".join(text.split())[:limit].strip()
+
+
+def _key(msg: Message, raw: bytes) -> str:
+    value = _header(msg, "Message-ID")
+    key = "".join(_CONTROL.sub(" ", value).split()) if value else ""
+    return key if 0 < len(key) <= 998 else _sha_key(raw)
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """(address, display name); the address is "" unless exactly one mailbox is named."""
+    values = _raw(msg, "From")
+    if len(values) != 1:
+        return "", ""
+    raw = values[0]
+    pairs = [(n, a) for n, a in getaddresses([raw]) if n or a]
+    if len(pairs) != 1:
+        return "", clean(_decoded(raw), 200)
+    name, address = pairs[0]
+    address = address.strip().lower()
+    return (address if _ADDR.fullmatch(address) else ""), clean(_decoded(name), 200)
+
+
+def _subject(msg: Message) -> str:
+    return clean(_decoded(_header(msg, "Subject") or ""), 300)
+
+
+def _thread(msg: Message) -> tuple[str, ...]:
+    ids: list[str] = []
+    for name in ("In-Reply-To", "References"):
+        for value in _raw(msg, name):
+            ids.extend(_MSGID.findall(value))
+    return tuple(dict.fromkeys(ids))
+
+
+def _automatic(msg: Message, sender: str, name: str, subject: str) -> str | None:
+    """Why the message was sent by a machine (bounce, auto-reply), or None."""
+    report = str(msg.get_param("report-type") or "") if msg.get_content_type() == "multipart/report" else ""
+    if report.lower() == "delivery-status" or sender.partition("@")[0] in ("mailer-daemon", "postmaster") \
+            or name.lower().startswith("mail delivery"):
+        return "a delivery failure report (bounce)"
+    found = [(header, clean(value, 60)) for header in _AUTOMATIC for value in _raw(msg, header)[:1]]
+    evidence = next((f"{h}: {v}" for h, v in found if _AUTOMATIC[h](v.lower())), None)
+    if _AUTO_SUBJECT.match(subject):
+        return f"an out-of-office reply ({evidence or 'subject: ' + subject[:60]})"
+    return None if evidence is None else f"an automatic reply ({evidence})"
+
+
+def _body(msg: Message) -> tuple[str | None, set[str]]:
+    """The body as plain text (text/plain preferred, else text/html converted), and defects seen."""
+    plain: list[Message] = []
+    html: list[Message] = []
+    defects: set[str] = set()
+    _collect(msg, plain, html, defects, 0)
+    for part, convert in [(p, False) for p in plain] + [(h, True) for h in html]:
+        text = _text(part)
+        if text is not None:
+            return (_from_html(text) if convert else _unflow(part, text)), defects
+    return None, defects
+
+
+def _collect(part: Message, plain: list[Message], html: list[Message], defects: set[str], depth: int) -> None:
+    """Text parts of the message itself, in order: not attachments, not inside attached messages."""
+    defects.update(type(d).__name__ for d in getattr(part, "defects", ()))
+    if depth > 30:
+        defects.add("TooDeeplyNested")
+        return
+    ctype = part.get_content_type()
+    if ctype.startswith("message/") or str(part.get("Content-Disposition", "")).strip().lower().startswith("attach"):
+        return
+    if part.is_multipart():
+        for sub in part.get_payload():
+            if isinstance(sub, Message):
+                _collect(sub, plain, html, defects, depth + 1)
+        return
+    if ctype == "text/plain":
+        plain.append(part)
+    elif ctype == "text/html":
+        html.append(part)
+
+
+def _text(part: Message) -> str | None:
+    """The part's payload decoded (QP/base64, then charset); None when there is no payload."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return None
+    text = _text_of(data, str(part.get_content_charset() or "us-ascii").lower())
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _BODY_CONTROL.sub("", text)
+
+
+def _text_of(data: bytes, charset: str) -> str:
+    """Bytes in a declared charset as text; undeclared 8-bit, unknown charsets: UTF-8, else windows-1252."""
+    charset = "windows-1252" if charset in ("iso-8859-1", "latin-1", "latin1") else charset  # as browsers do
+    if charset not in ("us-ascii", "ascii", "utf-8", "utf8"):
+        try:
+            return data.decode(charset, "replace")
+        except (LookupError, ValueError, TypeError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("windows-1252", "replace")
+
+
+def _unflow(part: Message, text: str) -> str:
+    """RFC 3676 format=flowed joined back into paragraphs (quote depth kept); other text unchanged."""
+    if str(part.get_param("format") or "").lower() != "flowed":
+        return text
+    delsp = str(part.get_param("delsp") or "").lower() == "yes"
+    out: list[tuple[int, str]] = []
+    joining = False  # the previous line was flowed: this one continues it (at the same quote depth)
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth + 1:] if line[depth:depth + 1] == " " else line[depth:]
+        if joining and out[-1][0] == depth:
+            out[-1] = (depth, out[-1][1] + content)
+        else:
+            out.append((depth, content))
+        joining = content.endswith(" ") and content != "-- "
+        if joining and delsp:
+            out[-1] = (depth, out[-1][1][:-1])
+    return "\n".join((">" * d + " " + c) if d else c for d, c in out)
+
+
+def _from_html(markup: str) -> str:
+    """Plain text of an HTML body: blockquotes become "> " lines; no links, images or emphasis marks."""
+    converter = html2text.HTML2Text()
+    converter.ignore_links = converter.ignore_images = converter.ignore_emphasis = True
+    converter.ignore_tables = converter.unicode_snob = True
+    converter.body_width = 0
+    text = converter.handle(markup[:_HTML_LIMIT]).replace("\xa0", " ")
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def split(body: str, name: str = "") -> tuple[str, str, bool]:
+    """(new words, quoted rest, whether a forwarded message was found) of a plain-text body."""
+    lines = [line.rstrip() for line in body.replace("\r\n", "\n").split("\n")]
+    keep, forwarded = _cut(lines)
+    drop = set(range(keep, len(lines))) - set(_inline_rest(lines, keep))
+    drop |= _quoted(lines, drop)
+    new = re.sub(r"\n{3,}", "\n\n", "\n".join("" if i in drop else line for i, line in enumerate(lines)))
+    text = _signature_free(new.strip(), name)
+    quoted = "\n".join(line for i, line in enumerate(lines) if i in drop).strip()
+    return text, quoted, forwarded
+
+
+def _cut(lines: list[str]) -> tuple[int, bool]:
+    """Where the quoted original starts (a marker, a header block, a bare attribution), and if it is a forward."""
+    for i, line in enumerate(lines):
+        if _QUOTED.match(line):
+            continue
+        if _MARKER.match(line.strip()):
+            return _above_separator(lines, i), bool(_FORWARD.search(line))
+        if _HEAD_FROM.match(line) and any(_HEAD_NEXT.match(n) for n in lines[i + 1:i + 4]):
+            return _above_separator(lines, i), False
+        if _SEPARATOR.match(line) and not line.strip().startswith("*"):
+            return i, False
+        start = _attribution_at(lines, i)
+        if start is not None and not any(_QUOTED.match(n) for n in lines[i + 1:i + 3] if n):
+            return start, False
+    return len(lines), False
+
+
+def _above_separator(lines: list[str], i: int) -> int:
+    """Move a cut up over blank lines and a separator line ("____", "* * *") right above it."""
+    j = i - 1
+    while j >= 0 and not lines[j].strip():
+        j -= 1
+    return j if j >= 0 and _SEPARATOR.match(lines[j]) else i
+
+
+def _attribution_at(lines: list[str], end: int) -> int | None:
+    """The first line of an "On … wrote:" attribution ending at line `end` (wrapped over up to 3 lines)."""
+    if not lines[end].rstrip().endswith(":"):
+        return None
+    for start in range(end, max(end - 3, -1), -1):
+        if _QUOTED.match(lines[start]) or not lines[start].strip():
+            return None
+        joined = " ".join(line.strip() for line in lines[start:end + 1])
+        if _ATTRIBUTION_START.match(joined) and _ATTRIBUTION.match(joined):
+            return start
+    return None
+
+
+def _inline_rest(lines: list[str], keep: int) -> list[int]:
+    """After a cut: the original's body, when it is "> "-quoted with the person's answers between (inline)."""
+    i = keep
+    while i < len(lines) and (not lines[i].strip() or _SEPARATOR.match(lines[i])):
+        i += 1
+    while i < len(lines) and lines[i].strip():
+        i += 1  # the marker and header block, up to the first blank line
+    body = list(range(i, len(lines)))
+    first = next((j for j in body if lines[j].strip()), None)
+    if first is None or not _QUOTED.match(lines[first]):
+        return []
+    answered = any(lines[j].strip() and not _QUOTED.match(lines[j]) for j in body if j > first)
+    return body if answered else []
+
+
+def _quoted(lines: list[str], drop: set[int]) -> set[int]:
+    """Quoted lines and the attributions above them, except a token's continuation that got a "> "."""
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        if i in drop:
+            continue
+        if _QUOTED.match(line) and not _token_tail(lines, i):
+            out.add(i)
+        elif lines[i].rstrip().endswith(":"):
+            start = _attribution_at(lines, i)
+            if start is not None:
+                out.update(range(start, i + 1))
+    return out
+
+
+def _token_tail(lines: list[str], i: int) -> bool:
+    """A quoted line that completes an approval token begun at the end of the unquoted line above."""
+    if i == 0 or _QUOTED.match(lines[i - 1]):
+        return False
+    head, tail = _TOKEN_HEAD.search(lines[i - 1]), _TOKEN_TAIL.match(lines[i])
+    return bool(head and tail and len(head.group(0)) + len(tail.group(1)) == _TOKEN_LENGTH)
+
+
+def _signature_free(text: str, name: str) -> str:
+    """The text without signature ("-- " block, "Sent from my iPhone"), greeting line, sign-off and own name."""
+    lines = text.split("\n")
+    dashes = [i for i, line in enumerate(lines) if _SIG_DASHES.match(line)]
+    lines = lines[:dashes[-1]] if dashes else lines
+    while lines and (not lines[-1].strip() or _MOBILE.match(lines[-1].strip())):
+        lines.pop()
+    lines = _reply_parser("\n".join(lines)).split("\n")
+    if len(lines) > 2 and _GREETING.match(lines[0].strip()):
+        lines = lines[1:]
+    lines = _without_closing(lines)
+    last = lines[-1].strip(" -–—") if len(lines) > 2 and not lines[-2].strip() else ""
+    if last and last.lower() in {name.strip().lower(), *name.lower().split()[:1]}:
+        lines = lines[:-1]
+    return "\n".join(lines).strip()
+
+
+def _reply_parser(text: str) -> str:
+    """email-reply-parser's view of what is left (signature blocks at the end dropped).
+
+    Its quote and "On … wrote:" rules are masked (we decided those above, line by line): its multi-line
+    attribution regex backtracks cubically on text with many "On"s and glues a paragraph starting "On …"
+    to the lines after it; a kept "> " line (a token's continuation) would be dropped as quoted."""
+    masked = re.sub(r"(?m)^(?= {0,3}>)", "\ue001", text.replace("\ue000", "").replace("\ue001", ""))
+    masked = masked.replace("On", "O\ue000n")
+    result = EmailReplyParser.parse_reply(masked).replace("O\ue000n", "On").replace("\ue001", "").strip()
+    return result if result else text
+
+
+def _without_closing(lines: list[str]) -> list[str]:
+    """Lines without a trailing sign-off ("Best,\\nAna Lima\\nEditor, Foo"): a closing word, then short lines."""
+    for i in range(max(len(lines) - 7, 1), len(lines)):
+        rest = [line for line in lines[i + 1:] if line.strip()]
+        if _CLOSING.match(lines[i].strip()) and len(rest) <= 4 and all(len(r) <= 60 for r in rest) \
+                and not any(r.rstrip().endswith((".", "?", "!")) for r in rest):
+            return lines[:i]
+    return lines

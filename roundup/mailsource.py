@@ -22,6 +22,8 @@ HEAD_MAX = 64 * 1024
 """At most this many bytes of a message's header are kept, and read from an over-limit message."""
 TIMEOUT = 30
 """Seconds to wait for the IMAP server at each step."""
+BATCH = 500
+"""Messages whose sizes are asked for in one IMAP command."""
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -123,7 +125,6 @@ class Imap:
             raise self._problem(("password_env", "username"), f"`inbox: username` is set but ${config.password_env} "
                                 "is empty: export the IMAP password there (`inbox: password_env` names the variable)")
         self._conn: imaplib.IMAP4 | None = None
-        self.count = 0  # messages in the folder when it was selected
 
     def _problem(self, keys: tuple[str, ...], message: str) -> RoundupError:
         return RoundupError([Problem("site.yml", self.config.line(*keys), message)])
@@ -206,7 +207,6 @@ class Imap:
             raise self._problem(("folder",), f"there is no folder {c.folder!r} for {c.username} on {c.host} "
                                 f"({_clean(data[-1] if data else '')}): set `inbox: folder` to one of "
                                 f"{self._folders()}")
-        self.count = int(data[0]) if data and data[0] and data[0].isdigit() else 0
 
     def _folders(self) -> str:
         """The folder names the server lists, for a message."""
@@ -221,17 +221,28 @@ class Imap:
         for a bigger one, its header only. BODY.PEEK: nothing is marked as read."""
         conn = self._conn
         assert conn is not None, "use Imap as a context manager"
-        if not self.count:
-            return
-        typ, data = conn.uid("FETCH", "1:*", "(UID RFC822.SIZE)")
-        sizes = {}
-        for item in data if typ == "OK" else ():
-            line = item[0] if isinstance(item, tuple) else item
-            uid, size = re.search(rb"\bUID (\d+)", line or b""), re.search(rb"\bRFC822\.SIZE (\d+)", line or b"")
-            if uid and size:
-                sizes[int(uid.group(1))] = int(size.group(1))
-        for uid in sorted(sizes):
-            yield self._fetch(str(uid), sizes[uid])
+        typ, data = conn.uid("SEARCH", None, "ALL")
+        self._ok(typ, data, "list the messages in")
+        uids = sorted(int(uid) for uid in (data[0] or b"").split())
+        for start in range(0, len(uids), BATCH):
+            batch = uids[start:start + BATCH]
+            typ, data = conn.uid("FETCH", ",".join(map(str, batch)), "(UID RFC822.SIZE)")
+            self._ok(typ, data, "give the sizes of the messages in")
+            sizes = {}
+            for item in data:
+                line = item[0] if isinstance(item, tuple) else item
+                uid, size = re.search(rb"\bUID (\d+)", line or b""), re.search(rb"\bRFC822\.SIZE (\d+)", line or b"")
+                if uid and size:
+                    sizes[int(uid.group(1))] = int(size.group(1))
+            for uid in batch:
+                if uid in sizes:  # else expunged by another client since the search
+                    yield self._fetch(str(uid), sizes[uid])
+
+    def _ok(self, typ: str, data: list, doing: str) -> None:
+        """Raise, naming the folder, unless the server answered OK."""
+        if typ != "OK":
+            raise self._problem(("folder",), f"the server at {self.config.host} would not {doing} "
+                                f"{self.config.folder!r} ({_clean(data[-1] if data else '')})")
 
     def _fetch(self, uid: str, size: int) -> Incoming:
         """One message: the body when `size` is within LIMIT (and the body indeed is), else its header only."""
@@ -246,7 +257,8 @@ class Imap:
     def _part(self, uid: str, what: str) -> bytes:
         assert self._conn is not None
         typ, data = self._conn.uid("FETCH", uid, f"({what})")
-        parts = [item for item in (data if typ == "OK" else ()) if isinstance(item, tuple)]
+        self._ok(typ, data, f"give message uid {uid} of")
+        parts = [item for item in data if isinstance(item, tuple)]
         mine = [p for p in parts if re.search(rb"\bUID " + uid.encode() + rb"\b", p[0])]
         return (mine or parts or [(b"", b"")])[0][1]  # UID may follow the literal: then it is the only one
 
@@ -256,6 +268,4 @@ class Imap:
         if not uid.isdigit():
             raise ValueError(f"not an IMAP UID: {uid!r}")
         typ, data = self._conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
-        if typ != "OK":
-            raise self._problem(("folder",), f"the server at {self.config.host} would not mark uid {uid} of "
-                                f"{self.config.folder!r} as read ({_clean(data[-1] if data else '')})")
+        self._ok(typ, data, f"mark message uid {uid} as read in")

@@ -400,6 +400,10 @@ class Dovecot:
                 time.sleep(0.05)
         raise RuntimeError(f"dovecot did not start:\n{self.logs()}")
 
+    def logins(self) -> list[str]:
+        """The server's log line for each login so far; it says `TLS` for a login made over TLS."""
+        return [line for line in self.log.read_text(errors="replace").splitlines() if " Login: " in line]
+
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in (self.log, self.folder / "stderr.log") if p.exists())
 

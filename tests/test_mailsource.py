@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Dovecot, Site, assert_problem, free_port
+from roundup import mailsource
 from roundup.errors import RoundupError
 from roundup.mailsource import LIMIT, Imap, Incoming, from_maildir, from_mbox
 from roundup.model import InboxConfig
@@ -165,6 +166,8 @@ def test_imap_reads_every_message_without_marking_any(request, monkeypatch, pass
     assert got == [Incoming(f"imap INBOX uid {n}", message(n), HEAD % n, len(message(n)), str(n)) for n in (1, 2, 3)]
     assert all("\\Seen" not in flags for flags in server.flags().values())
     assert read_all(inbox_config(server)) == got
+    logins = server.logins()  # the fixture's own three and roundup's two: all over TLS unless plain
+    assert len(logins) >= 5 and all((", TLS," in line) == (mode != "plain") for line in logins), logins
 
 
 def test_imap_refuses_a_big_message_unread(dovecot, password):
@@ -190,6 +193,12 @@ def test_mark_seen_marks_that_message_only_and_deletes_nothing(dovecot, password
 
 def test_an_empty_folder_has_no_messages(dovecot, password):
     assert read_all(inbox_config(dovecot)) == []
+
+
+def test_imap_asks_for_sizes_in_batches(dovecot, password, monkeypatch):
+    monkeypatch.setattr(mailsource, "BATCH", 2)
+    dovecot.append(*(message(n) for n in range(1, 6)))
+    assert [(m.uid, m.raw) for m in read_all(inbox_config(dovecot))] == [(str(n), message(n)) for n in range(1, 6)]
 
 
 # ---- unusable settings: each named at its line in site.yml ------------------------------------------------

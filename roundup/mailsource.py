@@ -64,7 +64,8 @@ def _read(file: BinaryIO, where: str) -> Incoming:
 
 
 def from_maildir(path: Path) -> Iterator[Incoming]:
-    """Every message in new/ and cur/ of the Maildir at `path`, oldest name first; nothing is moved or flagged."""
+    """Every message in cur/, then new/, of the Maildir at `path`, each by file name (the delivery time comes
+    first in it); nothing is moved or flagged."""
     if not path.is_dir():
         raise RoundupError([Problem(str(path), None, "no such folder: give the Maildir holding your replies "
                                     "(the folder with cur/, new/ and tmp/ in it)")])
@@ -74,11 +75,12 @@ def from_maildir(path: Path) -> Iterator[Incoming]:
     box = mailbox.Maildir(path, factory=None, create=False)
     for key in sorted(box.keys(), key=lambda k: box._lookup(k)):  # _lookup: "new/NAME" or "cur/NAME:2,FLAGS"
         try:
-            where = f"maildir {box._lookup(key)}"
+            where = f"maildir {_clean(box._lookup(key))}"
             with box.get_file(key) as file:
-                yield _read(file, where)
+                incoming = _read(file, where)
         except (KeyError, FileNotFoundError):
             continue  # moved or deleted by a mail client while we read: it is read on the next run
+        yield incoming
 
 
 def from_mbox(path: Path) -> Iterator[Incoming]:

@@ -40,6 +40,30 @@ class MailConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxConfig:
+    """Where `roundup inbox --imap` reads the replies: an IMAP folder, read without deleting anything."""
+
+    host: str
+    username: str
+    port: int = 993
+    """993 by default with `tls`, 143 otherwise."""
+    tls: bool = True
+    """TLS from the first byte (IMAPS); the certificate is checked against the system's authorities."""
+    starttls: bool = False
+    """Plain connection upgraded with STARTTLS (port 143); never together with `tls`."""
+    password_env: str = "ROUNDUP_IMAP_PASSWORD"
+    """The environment variable holding the password: it is never written in site.yml."""
+    folder: str = "INBOX"
+    lines: tuple[tuple[str, int], ...] = ()
+    """Where each setting is written in site.yml ("inbox" for the mapping itself), for messages."""
+
+    def line(self, *keys: str) -> int | None:
+        """The line of the first of `keys` written in site.yml, else of `inbox:` itself (None if absent)."""
+        written = dict(self.lines)
+        return next((written[k] for k in (*keys, "inbox") if k in written), None)
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """Settings from site.yml, with defaults applied."""
 
@@ -62,6 +86,10 @@ class SiteConfig:
     """Posts on each page of the home page and of each tag's page."""
     preview_others: str = "approved"
     """In a preview, the other voices not yet approved show their name only ("approved"), or in full ("all")."""
+    inbox: InboxConfig | None = None
+    """The IMAP folder `roundup inbox --imap` reads; None when site.yml has no `inbox:`."""
+    remind_every: int = 3
+    """`roundup remind` writes to a voice at most once in this many days."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,15 +13,17 @@ from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, real_folder, rel
 from roundup.markdown import DEFAULT_ENGINE, engine_problem
-from roundup.model import PREVIEW_OTHERS, Avatar, Contributor, Editor, Link, MailConfig, Profile, Site, SiteConfig
+from roundup.model import (PREVIEW_OTHERS, Avatar, Contributor, Editor, InboxConfig, Link, MailConfig, Profile, Site,
+                           SiteConfig)
 from roundup.posts import load_posts
 from roundup.progress import SILENT, Progress
 from roundup.slips import missing_space
 from roundup.words import id_advice, suggest_id
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
-               "paginate", "preview_others")
+               "paginate", "preview_others", "inbox", "remind_every")
 MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
+INBOX_FIELDS = ("host", "port", "tls", "starttls", "username", "password_env", "folder")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
 PRIVATE_FIELDS = ("email", "language")
 """Private profile fields roundup knows; any other key is the editor's own and private too, unless it looks
@@ -99,6 +101,8 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         markdown=_engine(f),
         paginate=f.integer("paginate", 20, 1, 10_000),
         preview_others=f.choice("preview_others", PREVIEW_OTHERS, "approved"),
+        inbox=_inbox(f),
+        remind_every=f.integer("remind_every", 3, 1, 365),
     )
 
 
@@ -134,6 +138,31 @@ def _mail(f: Fields) -> MailConfig:
         starttls=mail.boolean("starttls", False),
         username=mail.text("username"),
         password_env=mail.text("password_env", default="ROUNDUP_SMTP_PASSWORD") or "ROUNDUP_SMTP_PASSWORD",
+        lines=tuple((key, n) for key, n in written if n is not None),
+    )
+
+
+def _inbox(f: Fields) -> InboxConfig | None:
+    """The IMAP folder `roundup inbox --imap` reads; None without an `inbox:` setting."""
+    inbox = f.mapping("inbox")
+    if inbox is None:
+        return None
+    inbox.only(INBOX_FIELDS)
+    tls = inbox.boolean("tls", True)
+    starttls = inbox.boolean("starttls", False)
+    if tls and starttls:
+        inbox.error("starttls" if "starttls" in inbox.data else "tls", "and `tls` cannot both be true: use `tls: "
+                    "true` for IMAPS (port 993), or `tls: false` with `starttls: true` (port 143)")
+    written = [("inbox", f.line("inbox")), *((key, inbox.line(key)) for key in INBOX_FIELDS if key in inbox.data)]
+    default = "ROUNDUP_IMAP_PASSWORD"
+    return InboxConfig(
+        host=inbox.text("host", required=True) or "localhost",
+        username=inbox.text("username", required=True) or "",
+        port=inbox.integer("port", 993 if tls else 143, 1, 65535),
+        tls=tls,
+        starttls=starttls,
+        password_env=inbox.text("password_env", default=default) or default,
+        folder=inbox.text("folder", default="INBOX") or "INBOX",
         lines=tuple((key, n) for key, n in written if n is not None),
     )
 

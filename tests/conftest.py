@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -311,3 +312,187 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+# ---- a real IMAP server: Debian's Dovecot in a throwaway folder ---------------------------------
+
+DOVECOT_CONF = """\
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+{ssl}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{d}/mail/%u
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {imaps}
+    ssl = yes
+  }}
+}}
+"""
+
+
+class Dovecot:
+    """A running Dovecot: where it listens, the one user's login, and helpers to fill and inspect the INBOX.
+    `mode` is "plain" (no TLS), "tls" (TLS from the first byte) or "starttls" (TLS required, via STARTTLS)."""
+
+    def __init__(self, folder: Path, mode: str):
+        self.folder, self.mode = folder, mode
+        self.host, self.port = "127.0.0.1", free_port()
+        self.user, self.password = "ann", "secret-imap-pw"
+        self.cert: Path | None = None
+        self.log = folder / "dovecot.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        d = self.folder
+        for sub in ("mail", "run", "state"):
+            (d / sub).mkdir()
+        shutil.chown(d / "mail", "nobody", "nogroup")
+        ssl_line = "ssl = no"
+        if self.mode != "plain":
+            self.cert = d / "cert.pem"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-keyout", str(d / "key.pem"), "-out", str(self.cert), "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+            ssl_line = f"ssl = required\nssl_cert = <{self.cert}\nssl_key = <{d / 'key.pem'}"
+        imap, imaps = (0, self.port) if self.mode == "tls" else (self.port, 0)
+        (d / "dovecot.conf").write_text(DOVECOT_CONF.format(d=d, ssl=ssl_line, password=self.password,
+                                                            imap=imap, imaps=imaps))
+        with open(d / "stderr.log", "wb") as stderr:
+            self.process = subprocess.Popen(["dovecot", "-F", "-c", str(d / "dovecot.conf")],
+                                            stdout=subprocess.DEVNULL, stderr=stderr)
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        import socket
+        import time
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                break
+            try:
+                socket.create_connection((self.host, self.port), timeout=1).close()
+                self.connect().logout()  # ready for a login (without one, Dovecot takes 6 s to stop)
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"dovecot did not start:\n{self.logs()}")
+
+    def logins(self) -> list[str]:
+        """The server's log line for each login so far; it says `TLS` for a login made over TLS."""
+        return [line for line in self.log.read_text(errors="replace").splitlines() if " Login: " in line]
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in (self.log, self.folder / "stderr.log") if p.exists())
+
+    def stop(self) -> None:
+        """Stop the master (its pid file names it) and wait for it to exit."""
+        if self.process is None:
+            return
+        pid_file = self.folder / "run" / "master.pid"
+        pid = int(pid_file.read_text().split()[0]) if pid_file.exists() else self.process.pid
+        assert pid == self.process.pid, (pid, self.process.pid)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def connect(self) -> Any:
+        """A logged-in imaplib client, for the test's own look at the mailbox (never through roundup's code)."""
+        import imaplib
+        import ssl
+        context = ssl.create_default_context(cafile=str(self.cert)) if self.cert else None
+        if self.mode == "tls":
+            client = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=context, timeout=30)
+        else:
+            client = imaplib.IMAP4(self.host, self.port, timeout=30)
+            if self.mode == "starttls":
+                client.starttls(ssl_context=context)
+        client.login(self.user, self.password)
+        return client
+
+    def append(self, *messages: bytes, folder: str = "INBOX", flags: str = "") -> None:
+        """Deliver raw messages to the user's folder (IMAP APPEND), in order."""
+        client = self.connect()
+        try:
+            for raw in messages:
+                typ, data = client.append(folder, flags or None, None, raw)
+                assert typ == "OK", data
+        finally:
+            client.logout()
+
+    def flags(self, folder: str = "INBOX") -> dict[str, set[str]]:
+        """UID -> flags of every message in the folder (read-only select: looking changes nothing)."""
+        client = self.connect()
+        try:
+            typ, data = client.select(folder, readonly=True)
+            assert typ == "OK", data
+            if int(data[0]) == 0:
+                return {}
+            typ, data = client.uid("FETCH", "1:*", "(UID FLAGS)")
+            found = {}
+            for line in data:
+                m = re.search(rb"UID (\d+) FLAGS \(([^)]*)\)|FLAGS \(([^)]*)\) UID (\d+)", line)
+                assert m, line
+                uid, flags = (m[1], m[2]) if m[1] else (m[4], m[3])
+                found[uid.decode()] = set(flags.decode().split())
+            return found
+        finally:
+            client.logout()
+
+
+def _dovecot(mode: str):
+    import tempfile
+    # not under tmp_path: pytest's folder is private to root, and Dovecot's processes run as other users
+    folder = Path(tempfile.mkdtemp(prefix=f"roundup-dovecot-{mode}-"))
+    folder.chmod(0o755)
+    server = Dovecot(folder, mode)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot():
+    """A real IMAP server (Dovecot) on 127.0.0.1, no TLS; user `ann`, an empty INBOX."""
+    yield from _dovecot("plain")
+
+
+@pytest.fixture
+def dovecot_tls():
+    """Dovecot speaking TLS from the first byte (IMAPS), with a self-signed certificate for 127.0.0.1 (`.cert`)."""
+    yield from _dovecot("tls")
+
+
+@pytest.fixture
+def dovecot_starttls():
+    """Dovecot on a plain port that requires STARTTLS before a login (self-signed certificate, `.cert`)."""
+    yield from _dovecot("starttls")

@@ -77,7 +77,7 @@ def run(root: Path, source: Source, dry_run: bool = False) -> Iterator[str]:
 def _opened(site: Site, source: Source):
     """(messages, mark_seen) of the source; mark_seen is None for files, which are never changed."""
     if source.imap:
-        with Imap(site.config) as imap:
+        with Imap(site.config.inbox) as imap:
             yield imap.messages(), imap.mark_seen
     elif source.maildir is not None:
         yield from_maildir(source.maildir), None

@@ -16,8 +16,7 @@ from typing import BinaryIO
 from roundup.errors import Problem, RoundupError
 from roundup.model import InboxConfig
 
-LIMIT = 10 * 1024 * 1024
-"""Bytes; a larger message is refused unread (the lead moves this to replies.LIMIT)."""
+from roundup.replies import LIMIT  # a larger message is refused unread: one limit, owned by the parser
 HEAD_MAX = 64 * 1024
 """At most this many bytes of a message's header are kept, and read from an over-limit message."""
 TIMEOUT = 30

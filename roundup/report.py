@@ -112,11 +112,11 @@ def history(status: PostStatus) -> list[str]:
     lines = ["Timeline:"]
     for voice in status.voices:
         record = voice.record
-        events = [(getattr(record, key), word) for word, key in EVENTS if record and getattr(record, key)]
+        events = [(getattr(record, key), word, "") for word, key in EVENTS if record and getattr(record, key)]
         if record and record.decision:
-            events.append((record.at, record.decision + (f" (via {record.via})" if record.via != "cli" else "")))
+            events.append((record.at, record.decision, f" (via {record.via})" if record.via != "cli" else ""))
         events.sort(key=lambda e: e[0])
-        told = "; ".join(f"{word} {at.date().isoformat()}" for at, word in events) or "nothing sent yet"
+        told = "; ".join(f"{word} {at.date().isoformat()}{how}" for at, word, how in events) or "nothing sent yet"
         lines.append(f"  {voice.contributor_id}: {told}")
     return lines
 

@@ -98,9 +98,9 @@ class Index:
 
 def classify(site: Site, index: Index, reply: Reply, now: dt.datetime) -> Outcome:
     """Exactly one outcome for one reply; nothing is recorded here."""
-    if reply.set_aside:
-        return Outcome(Kind.ASIDE, reply.set_aside)
     codes = tokens.find(f"{reply.subject}\n{reply.new_text}") or _quoted_alone(reply)
+    if reply.set_aside and not (codes and reply.set_aside.startswith("no text")):  # the Approve button, body lost
+        return Outcome(Kind.ASIDE, reply.set_aside)
     if codes:
         return _approval(site, reply, codes, index.in_thread(reply), now)
     match = index.match(reply)

@@ -152,7 +152,7 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-STATES = ("approved", "pending", "stale", "declined")
+STATES = ("approved", "pending", "stale", "declined", "unanswered")
 
 
 def voice_states(status_output: str, slug: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import Site, plain_text, tree_bytes
+from conftest import Site, plain_text, run_roundup_env, tree_bytes
 from roundup import tokens
 
 SOON = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=10)
@@ -133,12 +133,12 @@ def test_the_approve_button_approves_and_a_reply_quoting_the_preview_asks_for_ch
     assert outcomes == {"zoe": "approval", "sam": "change request"}
     assert site.states("alpha") == {"zoe": "approved", "sam": "declined", "lee": "unanswered"}
     record = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
-    assert record["zoe"]["via"] == "mail" and record["sam"]["reason"] == "Could you cut the word 'mostly'?\nThanks!"
+    assert record["zoe"]["via"] == "mail" and record["sam"]["reason"] == "Could you cut the word 'mostly'?"
     assert "declined" in site.ok("status").stdout.split("sam", 1)[1].splitlines()[0]
     site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?")
     site.ok("preview", "sam")
     text = plain_text(sent(site, "_previews/sam/alpha.eml"))
-    assert re.search(r"On \d+ \w+ \d{4} you asked for changes:\n\n> Could you cut the word 'mostly'\?\n> Thanks!", text)
+    assert re.search(r"On \d+ \w+ \d{4} you asked for changes:\n\n> Could you cut the word 'mostly'\?\n\n", text)
 
 
 def test_a_token_from_another_address_approves_and_says_so(round_trip: Site):
@@ -253,3 +253,100 @@ def test_killed_at_any_moment_inbox_loses_nothing_and_a_rerun_finishes(round_tri
         assert site.read("posts/alpha/quotes/lee.md") == "Lee's words.\n"
         lines = [line for line in site.read("inbox-handled.txt").splitlines() if not line.startswith("#")]
         assert len({line.split("\t")[0] for line in lines if line}) == 3, (delay, lines)
+
+
+@pytest.mark.parametrize("kind", ["plain", "tls"])
+def test_imap_marks_what_it_recorded_as_seen_and_deletes_nothing(round_trip: Site, kind: str, request):
+    server = request.getfixturevalue("dovecot" if kind == "plain" else "dovecot_tls")
+    site = round_trip
+    site.config(inbox={"host": server.host, "port": server.port, "tls": kind == "tls", "username": server.user,
+                       "password_env": "TEST_IMAP_PW"})
+    server.append(reply(sent(site, "_previews/zoe/alpha-invitation.eml"), "Zoë's answer."),
+                  reply(sent(site, "_previews/zoe/alpha-invitation.eml"), "Who is this?", sender="x@elsewhere.example",
+                        thread=False, quote=False))
+    env = {"TEST_IMAP_PW": server.password, **({"SSL_CERT_FILE": str(server.cert)} if server.cert else {})}
+    result = run_roundup_env("inbox", "--imap", cwd=site.root, env=env)
+    assert result.returncode == 0, result.stderr
+    assert [kind for kind, _ in OUTCOME.findall(result.stdout)] == ["answer", "needs reading"]
+    assert site.read("posts/alpha/quotes/zoe.md") == "Zoë's answer.\n"
+    assert server.flags() == {"1": {"\\Seen"}, "2": set()}  # the one set aside stays unread, for the editor
+    again = run_roundup_env("inbox", "--imap", cwd=site.root, env=env)
+    assert "2 read before" in again.stdout and server.flags() == {"1": {"\\Seen"}, "2": set()}
+
+
+sys.path.insert(0, str(Path(__file__).parent / "mail"))
+import corpus  # noqa: E402
+
+KINDS = {corpus.ANSWER: "answer", corpus.APPROVAL: "approval", corpus.CHANGE: "change request",
+         corpus.SET_ASIDE: "needs reading"}
+
+
+@pytest.mark.parametrize("state", [corpus.UNANSWERED, corpus.PREVIEWED])
+def test_every_client_shape_in_the_corpus_gets_its_outcome(site: Site, state: str):
+    """Each reply shape of the corpus, from the contributor, to roundup's own message: the exact outcome
+    (dry run, in mbox order, so each message meets the voice in the state the corpus names)."""
+    site.config(editor={"name": "Ed Itor", "email": "ed@example.com"})
+    site.contributor("ana", "Ana Lima", email="ana.lima@example.org")
+    site.post("tools", title="Tools we could not do without", deadline=SOON, voices=["ana"], prompt="Which tool?")
+    if state == corpus.UNANSWERED:
+        site.ok("invite", "tools")
+        ours, token = sent(site, "_previews/ana/tools-invitation.eml"), "ru2" + "a" * 44
+    else:
+        site.quote("tools", "ana", "Ana's words.\n")
+        site.ok("preview", "ana")
+        ours = sent(site, "_previews/ana/tools.eml")
+        token = TOKEN.search(plain_text(ours)).group(0)
+    cases = [case for case in corpus.CASES if case.voice == state]
+    path = site.root.parent / f"{state}.mbox"
+    box = mailbox.mbox(path)
+    for case in cases:
+        box.add(corpus.render(case, editor="ed@example.com", msgid=str(ours["Message-ID"]), token=token))
+    box.flush()
+    before = tree_bytes(site.root)
+    result = site.ok("inbox", "--mbox", path, "--dry-run")
+    found = [kind for kind, _ in OUTCOME.findall(result.stdout)]
+    assert list(zip((c.file for c in cases), found)) == [(c.file, KINDS[c.outcome]) for c in cases], result.stdout
+    assert tree_bytes(site.root) == before
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_round_trip_on_the_example_site_as_a_new_editor_runs_it(tmp_path: Path):
+    """invite → answers from two clients → preview → the Approve button and a change request quoting the
+    preview → the request shows in status and the next preview → a new version approved → published."""
+    import shutil
+    root = tmp_path / "site"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "_site", "_previews", ".roundup",
+                                                              "tests", "benchmarks", "roundup", "mutants", "*.toml"))
+    site = Site(root)
+    site.write("posts/late-nights/post.md", f"---\ntitle: Late nights\ndate: 2026-05-01\ndeadline: {SOON}\n"
+                                            "voices: [layla, tomas]\nprompt: What keeps you working late?\n---\n"
+                                            "Two people on working late.\n")
+    site.ok("invite", "late-nights")
+    layla = sent(site, "_previews/layla/late-nights-invitation.eml")
+    tomas = sent(site, "_previews/tomas/late-nights-invitation.eml")
+    first = site.root.parent / "first.mbox"
+    box = mailbox.mbox(first)
+    box.add(corpus.render("gmail_top_posted.eml", editor="maren@example.com", sender="layla@example.org",
+                          name="Layla", msgid=str(layla["Message-ID"]), title="Late nights"))
+    box.add(corpus.render("outlook_top_posted.eml", editor="maren@example.com", sender="tomas@example.org",
+                          name="Tomas", msgid=str(tomas["Message-ID"]), title="Late nights"))
+    box.flush()
+    assert [k for k, _ in OUTCOME.findall(site.ok("inbox", "--mbox", first).stdout)] == ["answer", "answer"]
+    assert site.read("posts/late-nights/quotes/layla.md").strip() and site.read("posts/late-nights/quotes/tomas.md")
+    site.ok("preview", "--post", "late-nights")
+    change = reply(sent(site, "_previews/tomas/late-nights.eml"), "Please drop my last sentence.")
+    second = maildir(site, button(sent(site, "_previews/layla/late-nights.eml"), "Approve"), change)
+    assert sorted(k for k, _ in inbox(site, second)) == ["approval", "change request"]
+    assert re.search(r"tomas .*declined +on \d{4}-\d\d-\d\d: Please drop my last sentence\.",
+                     site.ok("status", "--post", "late-nights").stdout)
+    assert site.states("late-nights") == {"layla": "approved", "tomas": "declined"}
+    site.ok("preview", "tomas")
+    assert "> Please drop my last sentence." in plain_text(sent(site, "_previews/tomas/late-nights.eml"))
+    assert "late-nights" not in site.build().stdout.split("Built")[1]
+    assert not (site.out / "posts/late-nights").exists()
+    third = maildir(site, button(sent(site, "_previews/tomas/late-nights.eml"), "Approve"), name="Third")
+    assert [k for k, _ in inbox(site, third)] == ["approval"]
+    site.build()
+    assert 'id="voice-tomas"' in site.page("posts/late-nights/index.html")

@@ -171,8 +171,8 @@ def test_remind_nudges_only_who_is_waiting_and_at_most_every_few_days(asking: Si
     assert "Just reply to this e-mail with your answer." in plain_text(sam) and not TOKEN.search(plain_text(sam))
     assert f"The deadline is {SOON.day} {SOON:%B %Y}." in plain_text(zoe)
     token = TOKEN.search(plain_text(zoe)).group(0)
-    assert "Ask for changes: mailto:" in plain_text(zoe) and "roundup" not in plain_text(zoe).lower().replace(
-        "alpha roundup", "").replace("test roundups", "")
+    assert "Ask for changes: mailto:" in plain_text(zoe)
+    assert "roundup approve" not in plain_text(zoe) and "--token" not in plain_text(zoe)
     assert record(asking, "alpha", "sam")["mail"][-1] == sam["Message-ID"]
     assert "reminded_at" in record(asking, "alpha", "zoe")
     assert "No reminder is due." in asking.ok("remind").stdout  # never chased twice in a row

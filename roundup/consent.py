@@ -48,7 +48,7 @@ def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: b
     now = dt.datetime.now(dt.timezone.utc)
     pending = due(site, contributor_id, slug)
     outgoing = []
-    published = published_paths(site, tuple(dict.fromkeys(status.post for status, _ in pending.voices)))
+    published = published_paths(site, tuple({status.post.slug: status.post for status, _ in pending.voices}.values()))
     for status, voice in pending.voices:
         made = make_preview(site, status, voice, now, published)
         folder = site.config.previews / voice.contributor_id

@@ -196,8 +196,9 @@ def quoted(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
 
 
-BUTTON_STYLE = ("display:inline-block;padding:10px 20px;border-radius:6px;background:#1a5fb4;color:#ffffff;"
-                "font-weight:bold;text-decoration:none")
+STYLE = ("a.button{display:inline-block;padding:10px 20px;border-radius:6px;background:#1a5fb4;color:#ffffff;"
+         "font-weight:bold;text-decoration:none}")
+"""The buttons' look, in the head: no element carries a style of its own (nothing in a message is active)."""
 
 
 def _html(paragraphs: list) -> str:
@@ -205,7 +206,7 @@ def _html(paragraphs: list) -> str:
     parts = []
     for text in paragraphs:
         if isinstance(text, Button):
-            parts.append(f'<p><a href="{escape(text.href)}" style="{BUTTON_STYLE}">{escape(text.label)}</a></p>')
+            parts.append(f'<p><a class="button" href="{escape(text.href)}">{escape(text.label)}</a></p>')
             continue
         if text.startswith("    "):
             parts.append(f"<pre><code>{escape(text.strip())}</code></pre>")
@@ -218,4 +219,4 @@ def _html(paragraphs: list) -> str:
         html = str(escape(text)).replace("\n", "<br>\n")
         html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
         parts.append(f"<p>{html}</p>")
-    return "<!doctype html>\n<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    return f"<!doctype html>\n<html><head><style>{STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n"

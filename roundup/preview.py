@@ -82,8 +82,8 @@ def due(site: Site, contributor_id: str | None, slug: str | None) -> Due:
                                     "was written; set `status: ready` to run it after all")])
     found = [(status, voice) for status in (assess_post(site, p) for p in theirs if p not in cancelled)
              for voice in status.voices if contributor_id in (None, voice.contributor_id)]
-    for status in dict.fromkeys(s for s, v in found if v.state is not VoiceState.APPROVED):
-        require_open(site, status.post, "a preview")
+    for post in {s.post.slug: s.post for s, v in found if v.state is not VoiceState.APPROVED}.values():
+        require_open(site, post, "a preview")
     return Due(tuple((s, v) for s, v in found if v.state not in (VoiceState.APPROVED, VoiceState.UNANSWERED)),
                tuple(p.slug for p in cancelled),
                tuple((s.post.slug, v.contributor_id) for s, v in found if v.state is VoiceState.UNANSWERED))

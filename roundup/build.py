@@ -42,11 +42,13 @@ def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT, copie
     """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`).
     With `cache`, what is unchanged since it was saved is reused, as are pages of the `previous` build
     made from the same inputs; the rest is done on `workers` processes."""
-    site = load_site(root, progress, cache, workers)
+    site = load_site(root, progress, cache.folders if cache else None, workers)
     problems = Problems()
-    statuses = assess_site(site, problems, progress, copies, cache)
+    statuses = assess_site(site, problems, progress, copies, cache.folders.entries if cache else None,
+                           cache.assessed if cache else None)
     problems.raise_if_any()
-    return site, statuses, render_site(site, statuses, drafts, progress, cache, workers, previous)
+    return site, statuses, render_site(site, statuses, drafts, progress, cache.reuse(previous) if cache else None,
+                                       workers)
 
 
 def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT,
@@ -74,10 +76,10 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
             tidy(report.output)
             report = replace(report, written=0)
         else:
-            output.commit(site.config.output, progress, cache)
+            output.commit(site.config.output, progress, cache.ledger)
             report = replace(report, written=output.written)
             del site, statuses, output  # the pages are written: their bytes and views need not outlive this
-            cache.memo.clear()
+            cache.forget_objects()
             cache.inputs, cache.report = inputs, report
             cache.save(root)
     finally:

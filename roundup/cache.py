@@ -1,5 +1,6 @@
-"""The build cache in .roundup/cache/: each post as last read, each voice's digest and each page as last
-written, reused while the files behind them are unchanged, so that a rebuild does only what changed."""
+"""The build cache in .roundup/cache/: the one owner of what builds reuse. It keeps each stage's own
+record of what it made (the post folders as read, the voice digests, the published output's ledger),
+hands each stage its part, and saves them together."""
 
 from __future__ import annotations
 
@@ -15,49 +16,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from roundup import __version__
-from roundup.approvals import Record
-from roundup.errors import Problem
+from roundup import __version__, parallel
 from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
-from roundup.model import Live, Post
+from roundup.gate import Assessed
+from roundup.model import Site
+from roundup.posts import Folders, PostEntry, post_signature, signature
+from roundup.render import Reuse
+from roundup.theme import package_theme
+from roundup.validate import load_site
+from roundup.write import Ledger, Output
 
 FORMAT = (6, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 STATE, POSTS = "state.pickle", "posts.pickle"
 """The cache is two files: what the last build wrote (small, enough to see that nothing changed), and
 what it read (every post, large: loaded only when something did change)."""
-MARKER = ".roundup-build"
-"""A file in every output folder written by roundup, so it never replaces a folder it did not make."""
-
-
-@dataclass(frozen=True, slots=True)
-class PostEntry:
-    """One post folder as it was read: enough to skip reading it again while its files are unchanged."""
-
-    signature: tuple
-    """(name, inode, size, mtime) of every file and folder the post was read from."""
-    known: tuple[bool, ...]
-    """For each voice listed, whether contributors/<id>.yml existed (a post's problems depend on it)."""
-    post: Post | None
-    """None when the folder had problems."""
-    records: dict[str, Record]
-    problems: tuple[Problem, ...]
-    live: Live | None = None
-    """The post's last fully approved version (published.yml), if it has one."""
 
 
 @dataclass(slots=True)
 class Cache:
     """What earlier builds knew; every part is checked against the files before it is used."""
 
-    posts: dict[str, PostEntry] = field(default_factory=dict)
-    """By slug."""
-    digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    """(post digest, contributor id, profile digest) → the voice's digest."""
-    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Output path → (key of everything the page was made from, sha256 of its bytes)."""
-    written: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-    """Output path → (inode, size, mtime) of the file in the published output, to know it is untouched."""
+    folders: Folders = field(default_factory=Folders)
+    """The post folders as last read (`load_posts`'s part)."""
+    assessed: Assessed = field(default_factory=Assessed)
+    """The voice digests (and, in `serve`, statuses) last made (`assess_site`'s part)."""
+    ledger: Ledger = field(default_factory=Ledger)
+    """What the published output holds (saved as its two dicts)."""
     inputs: str = ""
     """The `fingerprint` of the inputs of the last build written."""
     report: Any = None
@@ -65,11 +50,10 @@ class Cache:
     enabled: bool = True
     root: Path | None = None
     """Where the posts part is loaded from by `load_posts` (None: nothing to load)."""
-    scanned: dict[str, tuple] = field(default_factory=dict)
-    """This build's `post_signature` of each post folder, taken by `fingerprint` (never saved)."""
-    memo: dict[tuple[str, str], tuple] = field(default_factory=dict)
-    """What an earlier build in this process (`serve`) made from the very same objects: a post's status,
-    view and page key, reused while those objects are the same (never saved)."""
+    views: dict = field(default_factory=dict)
+    """The post views of an earlier build in this process (`serve`; `render_site`'s part, never saved)."""
+    keys: dict = field(default_factory=dict)
+    """The post keys of an earlier build in this process (`serve`; `render_site`'s part, never saved)."""
     pickled: dict[str, tuple[PostEntry, bytes]] = field(default_factory=dict)
     """Each post entry as loaded, with its pickle: saving an unchanged entry reuses it (never saved)."""
 
@@ -80,7 +64,8 @@ class Cache:
         stored = _read(root / ".roundup" / "cache" / STATE)
         if not isinstance(stored, dict) or set(stored) != {"pages", "written", "inputs", "report"}:
             return cls()
-        return cls(root=root, **stored)
+        return cls(root=root, ledger=Ledger(stored["pages"], stored["written"]), inputs=stored["inputs"],
+                   report=stored["report"])
 
     @classmethod
     def earlier(cls, root: Path) -> Cache:
@@ -100,8 +85,8 @@ class Cache:
             except Exception:  # as in _read: a damaged cache is no cache
                 self.pickled = {}
                 return
-            self.posts = {slug: entry for slug, (entry, _) in self.pickled.items()}
-            self.digests = stored[1]
+            self.folders.entries = {slug: entry for slug, (entry, _) in self.pickled.items()}
+            self.assessed.digests = stored[1]
 
     def save(self, root: Path) -> None:
         """Write the cache atomically (a killed build leaves the previous one)."""
@@ -109,10 +94,10 @@ class Cache:
             return
         folder = state_dir(root, "cache")
         _register_fast_pickling()
-        state = {"pages": self.pages, "written": self.written, "inputs": self.inputs, "report": self.report}
-        posts = {slug: self._pickle(slug, entry) for slug, entry in self.posts.items()}
+        state = {"pages": self.ledger.pages, "written": self.ledger.written, "inputs": self.inputs, "report": self.report}
+        posts = {slug: self._pickle(slug, entry) for slug, entry in self.folders.entries.items()}
         with locked(folder):
-            for name, part in ((POSTS, (posts, self.digests)), (STATE, state)):
+            for name, part in ((POSTS, (posts, self.assessed.digests)), (STATE, state)):
                 remove_temporaries(folder / name)
                 atomic_write(folder / name, functools.partial(pickle.dump, (FORMAT, part),
                                                               protocol=pickle.HIGHEST_PROTOCOL))
@@ -123,46 +108,20 @@ class Cache:
             return loaded[1]
         return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def reusable(self, path: str, key: str, output: Path) -> bool:
-        """The published output still holds exactly the page made from `key`, untouched since."""
-        entry = self.pages.get(path)
-        return entry is not None and entry[0] == key and self.untouched(path, output)
+    def reuse(self, previous: Output | None = None) -> Reuse:
+        """`render_site`'s part: the published output's ledger and the post views and keys made in this
+        process, with the `previous` build in memory (`serve`)."""
+        return Reuse(self.ledger, previous, self.views, self.keys)
+
+    def forget_objects(self) -> None:
+        """Drop what is reused by identity (statuses, views, keys): after a build that is written."""
+        self.assessed.statuses.clear()
+        self.views.clear()
+        self.keys.clear()
 
     def published_untouched(self) -> bool:
         """The output of the last build is still there, exactly as it was written."""
-        return self.report is not None and self.output_untouched(self.report.output)
-
-    def output_untouched(self, output: Path) -> bool:
-        """`output` holds the files the last build wrote, each untouched, and nothing else."""
-        if not (output / MARKER).is_file():
-            return False
-        found, folders = 0, [""]
-        while folders:
-            folder = folders.pop()
-            try:
-                with os.scandir(output / folder) as scan:
-                    entries = list(scan)
-            except OSError:
-                return False
-            if not entries:
-                return False  # an empty folder the build did not make
-            for entry in entries:
-                path = folder + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(path + "/")
-                elif path != MARKER:
-                    st = entry.stat(follow_symlinks=False)
-                    if self.written.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
-                        return False
-                    found += 1
-        return found == len(self.written)
-
-    def untouched(self, path: str, output: Path) -> bool:
-        try:
-            st = os.stat(output / path)
-        except OSError:
-            return False
-        return self.written.get(path) == (st.st_ino, st.st_size, st.st_mtime_ns)
+        return self.report is not None and self.ledger.output_untouched(self.report.output)
 
 
 def _read(path: Path) -> Any:
@@ -179,9 +138,7 @@ def _read(path: Path) -> Any:
 def fingerprint(root: Path, drafts: bool, cache: Cache | None = None) -> str:
     """Who and when every input file is (site.yml, contributors/, posts/, themes/, the shipped theme and
     the cached avatar renditions), with roundup's version and --drafts: equal fingerprints mean a build
-    would write the same site. Each post folder's `post_signature` is left in `cache.scanned`."""
-    from roundup.render import package_theme  # render needs this module; this needs render only here
-
+    would write the same site. Each post folder's `post_signature` is left in `cache.folders.scanned`."""
     seen: list[tuple] = []
     for top in (root / "site.yml", root / "contributors", root / "themes", package_theme(),
                 root / ".roundup" / "cache" / "avatars"):
@@ -193,7 +150,7 @@ def fingerprint(root: Path, drafts: bool, cache: Cache | None = None) -> str:
             scanned[name] = post_signature(str(posts / name)) if is_dir else None
             seen.append((name, is_dir, *rest, scanned[name]))
     if cache is not None:
-        cache.scanned = {name: sig for name, sig in scanned.items() if sig is not None}
+        cache.folders.scanned = {name: sig for name, sig in scanned.items() if sig is not None}
     return hashlib.sha256(pickle.dumps((FORMAT, str(root), drafts, seen), protocol=4)).hexdigest()
 
 
@@ -222,38 +179,18 @@ def _scan(path: Path | str, seen: list[tuple]) -> None:
 def _register_fast_pickling() -> None:
     """Frozen slotted dataclasses pickle through a slow generic path (all fields looked up per object);
     the cache holds hundreds of thousands of them, so each is pickled as its class and field values."""
-    from roundup import gate, model, yamlfast
-    from roundup import errors, approvals
+    from roundup import approvals, errors, gate, model, yamlfast
 
     for cls in (model.Post, model.Quote, model.Contributor, model.Profile, model.Link, model.Avatar,
-                model.Live, model.LiveVoice, approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus, yamlfast.Deferred):
+                model.Live, model.LiveVoice, approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus,
+                yamlfast.Deferred):
         names = tuple(f.name for f in dataclasses.fields(cls))
         copyreg.pickle(cls, lambda obj, cls=cls, names=names: (cls, tuple(getattr(obj, n) for n in names)))
 
 
-def key_of(*parts: object) -> str:
-    """A digest of everything a page or post was made from."""
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def signature(folder: str) -> tuple:
-    """Who each entry of `folder` is and when it last changed (name, is a folder, inode, size, mtime,
-    ctime), by name; a changed signature means read the folder again."""
-    result = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            try:
-                st = entry.stat()
-                result.append((entry.name, entry.is_dir(), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-            except OSError:
-                result.append((entry.name, None))
-    result.sort()
-    return tuple(result)
-
-
-def post_signature(folder: str) -> tuple:
-    """Every file a post is read from, and the listing of its folders."""
-    found = signature(folder)
-    if any(name == "quotes" and is_dir for name, is_dir, *_ in found):
-        found += signature(os.path.join(folder, "quotes"))
-    return found
+def read_site(root: Path, cache: Cache | None = None) -> Site:
+    """The site for a command that does not build it: posts unchanged since the last build are taken from
+    its cache (`Cache.earlier`, never written here), the others read on every core."""
+    root = root.resolve()
+    cache = cache if cache is not None else Cache.earlier(root)
+    return load_site(root, folders=cache.folders, workers=parallel.workers())

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from roundup import __version__, consent, outreach, scaffold
 from roundup.build import build, prepare
-from roundup.cache import Cache
+from roundup.cache import Cache, read_site
 from roundup.errors import Problems, RoundupError, UsageError
 from roundup.fields import ID_RE
 from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
 from roundup.progress import Progress
 from roundup.report import build_summary, status_report
-from roundup.validate import find_site, load_config, read_site
+from roundup.validate import find_site, load_config
 from roundup.words import count, id_advice
 
 
@@ -43,7 +43,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         statuses = (assess_post(site, site.post(args.post)),)
     else:
         problems = Problems()
-        statuses = assess_site(site, problems, cache=cache)
+        statuses = assess_site(site, problems, entries=cache.folders.entries, known=cache.assessed)
         problems.raise_if_any()
     print("\n".join(status_report(statuses, timeline=bool(args.post))))
     return 0

@@ -16,7 +16,7 @@ from roundup.mailer import Delivery, Outgoing, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
 from roundup.preview import due, make_preview, voice_ids
-from roundup.validate import read_site
+from roundup.cache import read_site
 from roundup.views import published_paths
 
 

@@ -66,3 +66,8 @@ def changed_parts(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     if old_post.get("text_sha256") != new["post"]["text_sha256"]:
         parts.append("editor's text")
     return parts
+
+
+def key_of(*parts: object) -> str:
+    """A digest of everything a page or post was made from."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()

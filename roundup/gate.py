@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from roundup import live as live_version
 from roundup.approvals import Record, approved_copy, needs_copies, read_records
-from roundup.cache import Cache, key_of
-from roundup.digest import changed_parts, digest_of, profile_snapshot, snapshot, voice_digest
+from roundup.digest import changed_parts, digest_of, key_of, profile_snapshot, snapshot, voice_digest
 from roundup.errors import Problems
 from roundup.model import Live, Post, Profile, Quote, Site
 from roundup.progress import SILENT, Progress
+
+if TYPE_CHECKING:
+    from roundup.posts import PostEntry
 
 
 class VoiceState(enum.Enum):
@@ -93,54 +97,67 @@ class PostStatus:
         return tuple(reasons)
 
 
-def assess_site(site: Site, problems: Problems, progress: Progress = SILENT,
-                copies: bool = False, cache: Cache | None = None) -> tuple[PostStatus, ...]:
+@dataclass(slots=True)
+class Assessed:
+    """What `assess_site` reuses from an earlier run and renews: kept by the build cache."""
+
+    digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(key of the post's files, contributor id, profile digest) → the voice's digest."""
+    statuses: dict[str, tuple] = field(default_factory=dict)
+    """By slug: (post, records, profiles, status) of an earlier run in this process (`serve`), reused for
+    the very same post and approvals and equal profiles (never saved)."""
+
+
+def assess_site(site: Site, problems: Problems, progress: Progress = SILENT, copies: bool = False,
+                entries: Mapping[str, PostEntry] | None = None, known: Assessed | None = None) -> tuple[PostStatus, ...]:
     """The status of every post; malformed approvals files are reported to `problems` (with `copies`,
-    malformed approved copies too, which only matter once a voice changes). With `cache` (filled by
-    `load_site`), each post's approvals were read with the post, and known voice digests are reused."""
+    malformed approved copies too, which only matter once a voice changes). With the post folders'
+    `entries` (as `load_posts` left them), each post's approvals were read with the post; with `known`,
+    voice digests and statuses of an earlier run are reused."""
     statuses = []
-    digests = _Digests(site, cache)
-    memo = cache.memo if cache is not None and not copies else {}
+    digests = _Digests(site, entries, known)
+    memo = known.statuses if known is not None and entries is not None and not copies else {}
     for done, post in enumerate(site.posts, 1):
-        entry = cache.posts.get(post.slug) if cache else None
+        entry = entries.get(post.slug) if entries else None
         profiles = tuple(site.contributors[q.contributor_id].profile for q in post.quotes)
-        known = memo.get(("status", post.slug))
-        if known is not None and known[0] is post and known[1] is entry.records and known[2] == profiles:
-            statuses.append(known[3])  # `serve`: the same post and approvals as last time, the same people
+        seen = memo.get(post.slug)
+        if seen is not None and seen[0] is post and seen[1] is entry.records and seen[2] == profiles:
+            statuses.append(seen[3])  # `serve`: the same post and approvals as last time, the same people
             continue
         shown = entry.live if entry is not None else live_version.read(site.config.root, post, problems)
         status = assess(site, post, entry.records, digests, shown) if entry is not None and not copies else None
         if status is None or needs_copies(entry.records, {v.contributor_id: v.digest for v in status.voices}):
             status = assess(site, post, read_records(site.config.root, post, problems, copies), digests, shown)
-        elif cache is not None:
-            memo[("status", post.slug)] = (post, entry.records, profiles, status)
+        elif known is not None:
+            memo[post.slug] = (post, entry.records, profiles, status)
         statuses.append(status)
         progress("checking approvals", done, len(site.posts))
     return tuple(statuses)
 
 
 class _Digests:
-    """Voice digests, reused from the cache while the post's files and the profile are unchanged."""
+    """Voice digests, reused from `known` while the post's files and the profile are unchanged."""
 
-    def __init__(self, site: Site, cache: Cache | None):
-        self.site, self.cache = site, cache
+    def __init__(self, site: Site, entries: Mapping[str, PostEntry] | None, known: Assessed | None):
+        self.entries = entries if known is not None else None
         self.profiles = {cid: digest_of({"profile": profile_snapshot(c.profile)})
-                         for cid, c in site.contributors.items()} if cache else {}
-        self.known = dict(cache.digests) if cache else {}
+                         for cid, c in site.contributors.items()} if self.entries is not None else {}
+        self.earlier = dict(known.digests) if known is not None else {}
+        self.known = known
         self.posts: dict[tuple, str] = {}
         """A post's files' signature → its key (one digest a post, not one a voice)."""
-        if cache:
-            cache.digests = {}
+        if known is not None:
+            known.digests = {}
 
     def __call__(self, post: Post, quote: Quote, profile: Profile) -> str:
-        entry = self.cache.posts.get(post.slug) if self.cache else None
+        entry = self.entries.get(post.slug) if self.entries is not None else None
         if entry is None:
             return voice_digest(post, quote, profile)
         if entry.signature not in self.posts:
             self.posts[entry.signature] = key_of(entry.signature)
         key = (self.posts[entry.signature], quote.contributor_id, self.profiles[quote.contributor_id])
-        digest = self.known.get(key) or voice_digest(post, quote, profile)
-        self.cache.digests[key] = digest
+        digest = self.earlier.get(key) or voice_digest(post, quote, profile)
+        self.known.digests[key] = digest
         return digest
 
 

@@ -18,7 +18,7 @@ from roundup.fsutil import atomic_write, locked
 from roundup.mailsource import Imap, Incoming, from_maildir, from_mbox
 from roundup.model import Site
 from roundup.triage import Index, Kind, Outcome, classify
-from roundup.validate import read_site
+from roundup.cache import read_site
 
 HANDLED = "inbox-handled.txt"
 HANDLED_HEADER = ("# The messages `roundup inbox` has read, one a line: Message-ID, when, what came of it.\n"

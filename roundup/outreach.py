@@ -16,7 +16,7 @@ from roundup.mailer import Outgoing, write
 from roundup.messages import Button, invitation_message, reminder_message, require_editor_email
 from roundup.model import Post, Site
 from roundup.preview import answer_links, require_open, voice_ids
-from roundup.validate import read_site
+from roundup.cache import read_site
 
 
 def invite(root: Path, slug: str, contributor_id: str | None, deliver: bool) -> Sent:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from roundup import live, parallel
-from roundup.approvals import read_records, without_copies
-from roundup.cache import Cache, PostEntry, post_signature
+from roundup.approvals import Record, read_records, without_copies
 from roundup.errors import Problem, Problems
 from roundup.fields import ID_RE, Fields, slugify
 from roundup.load import Document, LineDict, load_markdown_file, rel
-from roundup.model import STATUSES, Contributor, Post, Quote
+from roundup.model import STATUSES, Contributor, Live, Post, Quote
 from roundup.progress import SILENT, Progress
 
 POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline", "prompt")
@@ -19,14 +20,43 @@ QUOTE_FIELDS = ("prompt", "note")
 VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTILINE)
 
 
+@dataclass(frozen=True, slots=True)
+class PostEntry:
+    """One post folder as it was read: enough to skip reading it again while its files are unchanged."""
+
+    signature: tuple
+    """(name, inode, size, mtime) of every file and folder the post was read from."""
+    known: tuple[bool, ...]
+    """For each voice listed, whether contributors/<id>.yml existed (a post's problems depend on it)."""
+    post: Post | None
+    """None when the folder had problems."""
+    records: dict[str, Record]
+    problems: tuple[Problem, ...]
+    live: Live | None = None
+    """The post's last fully approved version (published.yml), if it has one."""
+
+
+
+@dataclass(slots=True)
+class Folders:
+    """The post folders as last read: kept between builds by the build cache, reused by `load_posts`
+    while a folder's files are unchanged, and renewed by it."""
+
+    entries: dict[str, PostEntry] = field(default_factory=dict)
+    """By slug."""
+    scanned: dict[str, tuple] = field(default_factory=dict)
+    """The `post_signature` of folders already looked at in this run (by the cache's fingerprint or the
+    watcher of `serve`), used once instead of looking again."""
+
+
 def load_posts(root: Path, contributors: dict[str, Contributor], problems: Problems,
-               progress: Progress = SILENT, cache: Cache | None = None, workers: int = 1) -> tuple[Post, ...]:
-    """Every posts/<slug>/, newest first. A post whose files are unchanged since `cache` saw them is taken
-    from it; the rest are read, on `workers` processes when there are many."""
+               progress: Progress = SILENT, folders: Folders | None = None, workers: int = 1) -> tuple[Post, ...]:
+    """Every posts/<slug>/, newest first. A post whose files are unchanged since `folders` were read is
+    taken from them; the rest are read, on `workers` processes when there are many."""
     folder = root / "posts"
     if not folder.is_dir():
         return ()
-    cache = cache if cache is not None else Cache(enabled=False)
+    folders = folders if folders is not None else Folders()
     stale: list[tuple[Path, tuple]] = []
     entries: dict[str, PostEntry] = {}
     for path in sorted(folder.iterdir()):
@@ -36,8 +66,8 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
             problems.add(rel(root, path), None, f"{path.name!r} is not a valid post slug "
                                                 "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
             continue
-        sig = cache.scanned.pop(path.name, None) or post_signature(str(path))
-        cached = cache.posts.get(path.name)
+        sig = folders.scanned.pop(path.name, None) or post_signature(str(path))
+        cached = folders.entries.get(path.name)
         if cached and cached.signature == sig and all(_has_profile(root, contributors, cid) == known
                                                       for cid, known in cached.known):
             entries[path.name] = cached
@@ -45,7 +75,7 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
             stale.append((path, sig))
     for path, entry in zip((p for p, _ in stale), _read_all(root, contributors, stale, progress, workers)):
         entries[path.name] = entry
-    cache.posts = entries
+    folders.entries = entries
     posts = []
     for entry in entries.values():
         problems.items.extend(entry.problems)
@@ -70,7 +100,7 @@ def _read_all(root: Path, contributors: dict[str, Contributor], stale: list[tupl
 
 
 def read_entry(root: Path, folder: Path, sig: tuple, contributors: dict[str, Contributor]) -> PostEntry:
-    """One post folder read and validated, with its approvals, as the cache keeps it."""
+    """One post folder read and validated, with its approvals, as `Folders` keep it."""
     problems = Problems()
     asked: dict[str, bool] = {}
     post = _post(root, folder, _Asked(root, contributors, asked), problems)
@@ -206,3 +236,26 @@ def _quote(root: Path, path: Path, problems: Problems) -> Quote | None:
     body = doc.body.strip()  # empty: not answered yet
     quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path)
     return quote if len(problems.items) == before else None
+
+
+def signature(folder: str) -> tuple:
+    """Who each entry of `folder` is and when it last changed (name, is a folder, inode, size, mtime,
+    ctime), by name; a changed signature means read the folder again."""
+    result = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                st = entry.stat()
+                result.append((entry.name, entry.is_dir(), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+            except OSError:
+                result.append((entry.name, None))
+    result.sort()
+    return tuple(result)
+
+
+def post_signature(folder: str) -> tuple:
+    """Every file a post is read from, and the listing of its folders."""
+    found = signature(folder)
+    if any(name == "quotes" and is_dir for name, is_dir, *_ in found):
+        found += signature(os.path.join(folder, "quotes"))
+    return found

@@ -16,7 +16,7 @@ from roundup.errors import Problem, RoundupError, UsageError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.messages import one_line
 from roundup.model import Contributor, Post, Site
-from roundup.render import environment, render_template, static_files
+from roundup.theme import environment, render_template, static_files
 from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date, published_paths
 
 

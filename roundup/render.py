@@ -2,104 +2,54 @@
 
 from __future__ import annotations
 
-import re
-import traceback
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import jinja2
-from jinja2 import pass_context
 
 from roundup import __version__, avatars, meta, parallel
-from roundup.cache import Cache, key_of
-from roundup.errors import Problem, RoundupError
-from roundup.fsutil import state_dir
+from roundup.digest import key_of
 from roundup.gate import PostStatus
 from roundup.load import rel
-from roundup.model import Site, SiteConfig
+from roundup.model import Site
+from roundup.theme import compile_templates, environment, render_template, static_files, theme_folders
 from roundup.progress import SILENT, Progress
 from roundup.views import PagerView, Views, paginate
-from roundup.write import Output
+from roundup.write import Ledger, Output
 
-_ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
 FEED_LIMIT = 50
 """The feed carries the newest posts only, as feed readers expect."""
 
 
-def package_theme() -> Path:
-    """The default theme shipped in the package (or, in a source checkout, at the repository root)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
-        if (candidate / "templates").is_dir():
-            return candidate
-    raise RoundupError("the default theme is missing from this roundup installation; reinstall roundup")
+@dataclass(slots=True)
+class Reuse:
+    """What `render_site` may keep instead of rendering again; kept between builds by the build cache."""
 
-
-def theme_folders(config: SiteConfig) -> list[Path]:
-    """Theme folders in lookup order: the site's theme first, then the package's default theme."""
-    folders = []
-    site_theme = config.root / "themes" / config.theme
-    if site_theme.is_dir():
-        folders.append(site_theme)
-    default = package_theme()
-    if not folders or folders[0].resolve() != default.resolve():
-        folders.append(default)
-    return folders
-
-
-def environment(config: SiteConfig, compiled: bool = False) -> jinja2.Environment:
-    """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme.
-    With `compiled`, templates compiled by earlier builds are kept in .roundup/cache/templates/."""
-    templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)
-                 if (folder / "templates").is_dir()]
-    loader = jinja2.ChoiceLoader([*templates, jinja2.PrefixLoader({"default": templates[-1]})])
-    bytecode = jinja2.FileSystemBytecodeCache(str(state_dir(config.root, "cache", "templates"))) if compiled else None
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode)
-    env.filters["url"] = _url
-    env.globals["generator"] = f"roundup {__version__}"
-    return env
-
-
-def compile_templates(env: jinja2.Environment, root: Path) -> None:
-    """Compile every template of the theme, so a broken one is reported before the day it is used."""
-    problems = []
-    for name in env.list_templates(extensions=("html", "xml")):
-        if name.startswith("default/"):
-            continue
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            where = rel(root, Path(exc.filename)) if exc.filename else f"templates/{name}"
-            problems.append(Problem(where, exc.lineno, f"template error: {exc.message}"))
-    if problems:
-        raise RoundupError(problems)
-
-
-@pass_context
-def _url(context, value: str | None) -> str:
-    """A link from the current page: site-relative paths get the page's `root` prefix ("" is home)."""
-    if value is None:
-        return ""
-    if value in ("", "./"):  # home: the prefix itself, never "…/./"
-        return context["root"] or "./"
-    return value if _ABSOLUTE.match(value) else context["root"] + value
+    ledger: Ledger | None = None
+    """The published output's files and the keys they were made from (None: render everything)."""
+    previous: Output | None = None
+    """The previous build in memory (`serve`): a page made from the same key is taken from it."""
+    views: dict = field(default_factory=dict)
+    """By slug, the post views of an earlier build in this process (see `Views`)."""
+    keys: dict[str, tuple] = field(default_factory=dict)
+    """By slug, (status, key) of an earlier build in this process: the same status has the same key."""
 
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
-                cache: Cache | None = None, workers: int = 1, previous: Output | None = None) -> Output:
+                reuse: Reuse | None = None, workers: int = 1) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. A page
-    made from the same inputs as the one `cache` says is published (or as the one in the `previous`
+    made from the same inputs as the one `reuse` says is published (or as the one in its previous
     in-memory build, for `serve`) is kept, not rendered again; post pages are rendered on `workers`
     processes when there are many, then the lists that show them here."""
-    env = environment(site.config, compiled=cache is not None)
+    env = environment(site.config, compiled=reuse is not None)
     compile_templates(env, site.config.root)
-    views = Views(site, statuses, drafts, cache.memo if cache is not None else None)
+    reuse = reuse if reuse is not None else Reuse()
+    views = Views(site, statuses, drafts, reuse.views)
     out = Output()
-    page = _Pages(env, site, views, out, drafts, cache, _common_key(site, drafts), previous)
+    page = _Pages(env, site, views, out, drafts, reuse, _common_key(site, drafts))
     sv, base = views.site_view, site.config.base_url
-    keys = {view.slug: _post_inputs(status, cache) for view, status in zip(views.posts, views.statuses)}
+    keys = {view.slug: _post_inputs(status, reuse.keys) for view, status in zip(views.posts, views.statuses)}
     for post in views.posts:
         page(f"posts/{post.slug}/index.html", "post.html", keys[post.slug], post=post,
              later=lambda post=post: {"share": meta.for_post(sv, post)})
@@ -141,15 +91,14 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     return out
 
 
-def _post_inputs(status: PostStatus, cache: Cache | None = None) -> str:
+def _post_inputs(status: PostStatus, memo: dict[str, tuple]) -> str:
     """What a post's page (and its card in lists) is made from; each voice's digest stands for its quote
-    and profile and the post's own text. Remembered in `cache.memo` for the very same status."""
-    known = cache.memo.get(("key", status.post.slug)) if cache is not None else None
+    and profile and the post's own text. Remembered in `memo` for the very same status."""
+    known = memo.get(status.post.slug)
     if known is not None and known[0] is status:
         return known[1]
     key = _inputs_key(status)
-    if cache is not None:
-        cache.memo[("key", status.post.slug)] = (status, key)
+    memo[status.post.slug] = (status, key)
     return key
 
 
@@ -173,9 +122,9 @@ class _Pages:
     rendered together by `flush`, on worker processes when there are many."""
 
     def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool,
-                 cache: Cache | None, common: str, previous: Output | None):
+                 reuse: Reuse, common: str):
         self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
-        self.cache, self.common, self.previous = cache, common, previous
+        self.reuse, self.common = reuse, common
         self.queued: list[tuple[str, str, str, dict, Callable[[], dict] | None]] = []
         """(path, template, key, context, later) of each page to render; forked workers inherit the list."""
 
@@ -202,10 +151,11 @@ class _Pages:
 
     def reused(self, path: str, key: str, template: str) -> bool:
         """Keep the page made from `key` if the published output or the previous build has it."""
-        if self.cache is not None and self.cache.reusable(path, key, self.site.config.output):
+        ledger, previous = self.reuse.ledger, self.reuse.previous
+        if ledger is not None and ledger.reusable(path, key, self.site.config.output):
             self.out.keep(path, key, origin=template)
             return True
-        old = self.previous.files.get(path) if self.previous is not None else None
+        old = previous.files.get(path) if previous is not None else None
         if old is not None and old.key == key and old.data is not None:
             self.out.add(path, old.data, origin=template, key=key)
             return True
@@ -217,26 +167,6 @@ class _Pages:
         context = {"site": self.views.site_view, "root": root, "drafts": self.drafts,
                    "canonical": canonical, "share": None, **context}
         return render_template(self.env, self.site.config.root, template, context, path).encode("utf-8")
-
-
-def render_template(env: jinja2.Environment, site_root: Path, template: str, context: dict, target: str) -> str:
-    """One template rendered, with any template error reported at its file and line."""
-    try:
-        return env.get_template(template).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        where = rel(site_root, Path(exc.filename)) if exc.filename else f"templates/{template}"
-        raise RoundupError([Problem(where, exc.lineno, f"template error: {exc.message}")]) from None
-    except jinja2.TemplateError as exc:
-        filename, line = _template_frame(exc)
-        where = rel(site_root, Path(filename)) if filename else f"templates/{template}"
-        raise RoundupError([Problem(where, line, f"template error while rendering {target}: {exc}")]) from None
-
-
-def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
-    """The innermost template file and line in a rendering error's traceback."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.endswith((".html", ".xml")) and Path(f.filename).is_file()]
-    return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
 
 
 def _sitemap(site: Site, published, contributors, tags, lists) -> list[tuple[str, str | None]]:
@@ -257,18 +187,6 @@ def _sitemap(site: Site, published, contributors, tags, lists) -> list[tuple[str
 def _paged(title: str, pager: PagerView) -> str:
     """A list page's title: the list's own on its first page, with the page number on the others."""
     return title if pager.number == 1 else f"Page {pager.number} of {pager.count} · {title}"
-
-
-def static_files(config: SiteConfig) -> dict[str, Path]:
-    """Output path → source of every theme static file, the site's theme overriding the default."""
-    static: dict[str, Path] = {}
-    for folder in reversed(theme_folders(config)):
-        base = folder / "static"
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
-                    static[f"static/{path.relative_to(base).as_posix()}"] = path
-    return static
 
 
 def _copy_files(site: Site, views: Views, out: Output) -> None:

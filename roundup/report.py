@@ -36,12 +36,17 @@ def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     return [indent + "  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
+SCREEN = 40
+"""Lines of posts the build summary shows at most; past that it counts the rest and points to `status`."""
+
+
 def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
-    """Each withheld post and why, then one line: published, withheld, files written, time.
-    Quiet keeps only the withheld posts: a page the user expects may be missing."""
-    lines = [f"  live       {s.post.slug}: {s.live_summary}" for s in report.live]
-    lines += [line for status in report.withheld for line in withheld_lines(status, report.drafts)]
-    lines += [f"  cancelled  {s.post.slug}: taken down: {s.down}" for s in report.cancelled]
+    """Each withheld post and why (a screenful at most), then one line: published, withheld, files written,
+    time. Quiet keeps only the withheld posts: a page the user expects may be missing."""
+    blocks = [[f"  live       {s.post.slug}: {s.live_summary}"] for s in report.live]
+    blocks += [withheld_lines(status, report.drafts) for status in report.withheld]
+    blocks += [[f"  cancelled  {s.post.slug}: taken down: {s.down}"] for s in report.cancelled]
+    lines = _screenful(blocks, report)
     if quiet:
         return lines
     drafts = " (with drafts: not for deploying)" if report.drafts else ""
@@ -50,6 +55,19 @@ def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
                     f"{count(report.published, 'post')} published{earlier}, {len(report.withheld)} withheld, "
                     f"{count(report.written, 'file')} written, "
                     f"{report.pages - report.written} unchanged."]
+
+
+def _screenful(blocks: list[list[str]], report: BuildReport) -> list[str]:
+    """The posts' lines while they fit on a screen; then how many posts were left out, and where to see them."""
+    lines: list[str] = []
+    for shown, block in enumerate(blocks):
+        if len(lines) + len(block) > SCREEN - 1 and len(blocks) - shown > 1:
+            rest = report.live + report.withheld + report.cancelled
+            waiting = sum(len(s.pending) for s in rest[shown:] if s.inclusion is not Inclusion.CANCELLED)
+            return lines + [f"  … and {count(len(blocks) - shown, 'more post')} ({count(waiting, 'voice')} waiting): "
+                            "`roundup status` lists every one"]
+        lines += block
+    return lines
 
 
 def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:

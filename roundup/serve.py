@@ -22,7 +22,7 @@ from watchdog.observers import Observer
 from roundup.build import prepare
 from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError
-from roundup.render import package_theme
+from roundup.theme import package_theme
 from roundup.validate import load_config
 from roundup.words import count
 from roundup.write import Output
@@ -93,7 +93,7 @@ class Server:
     def rebuild(self, reason: str, paths: list[str] | None = None) -> None:
         """Build again after a batch of changed `paths` (None: look at every input)."""
         started = time.perf_counter()
-        self.cache.scanned = self.unchanged_posts(paths) if self.live.errors is None else {}
+        self.cache.folders.scanned = self.unchanged_posts(paths) if self.live.errors is None else {}
         try:
             _, _, output = prepare(self.root, drafts=True, cache=self.cache, previous=self.live.output)
         except RoundupError as exc:
@@ -121,7 +121,7 @@ class Server:
                 return {}
             if parts[0] == "posts":
                 touched.add(parts[1])
-        return {slug: entry.signature for slug, entry in self.cache.posts.items() if slug not in touched}
+        return {slug: entry.signature for slug, entry in self.cache.folders.entries.items() if slug not in touched}
 
     def batches(self):
         """Change batches: the first change, then everything that follows within DEBOUNCE seconds."""

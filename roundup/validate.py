@@ -8,14 +8,13 @@ from pathlib import Path
 
 from roundup import parallel
 from roundup.avatars import inspect
-from roundup.cache import Cache
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
 from roundup.load import Document, load_yaml_file, real_folder, rel
 from roundup.markdown import DEFAULT_ENGINE, engine_problem
 from roundup.model import (PREVIEW_OTHERS, Avatar, Contributor, Editor, InboxConfig, Link, MailConfig, Profile, Site,
                            SiteConfig)
-from roundup.posts import load_posts
+from roundup.posts import Folders, load_posts
 from roundup.progress import SILENT, Progress
 from roundup.slips import missing_space
 from roundup.words import id_advice, suggest_id
@@ -34,25 +33,18 @@ AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 RESERVED = ("contributors", "posts", "themes")
 
 
-def load_site(root: Path, progress: Progress = SILENT, cache: Cache | None = None, workers: int = 1) -> Site:
+def load_site(root: Path, progress: Progress = SILENT, folders: Folders | None = None, workers: int = 1) -> Site:
     """Read and validate the whole site under `root`; raise RoundupError listing every problem. Posts
-    unchanged since `cache` saw them are taken from it; the others are read on `workers` processes."""
+    unchanged since `folders` were read are taken from them; the others are read on `workers` processes."""
     root = root.resolve()
     real_folder.cache_clear()  # a folder may have become a link since the last load (in `serve`)
     problems = Problems()
     config = load_config(root, problems)
     contributors = load_contributors(root, problems)
-    posts = load_posts(root, contributors, problems, progress, cache, workers)
+    posts = load_posts(root, contributors, problems, progress, folders, workers)
     problems.raise_if_any()
     assert config is not None
     return Site(config, contributors, posts)
-
-
-def read_site(root: Path, cache: Cache | None = None) -> Site:
-    """The site for a command that does not build it: posts unchanged since the last build are taken from
-    its cache (`Cache.earlier`, never written here), the others read on every core."""
-    root = root.resolve()
-    return load_site(root, cache=cache if cache is not None else Cache.earlier(root), workers=parallel.workers())
 
 
 NO_SITE_HINT = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"

@@ -196,8 +196,8 @@ class Views:
     """Builds view objects for one build, rendering each piece of Markdown once."""
 
     def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool, memo: dict | None = None):
-        """`memo` (see `Cache.memo`): post views made by an earlier build in this process, reused for the
-        very same post status under the same settings."""
+        """`memo`: by slug, the post views made by an earlier build in this process (`serve`), reused for
+        the very same post status under the same settings; renewed here."""
         self.site, self.memo = site, memo if memo is not None else {}
         self.base, self.engine = site.config.base_url, site.config.markdown
         shown = {Inclusion.PUBLISHED, Inclusion.LIVE} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
@@ -211,11 +211,11 @@ class Views:
 
     def post(self, status: PostStatus) -> PostView:
         settings = (self.base, self.engine, self.site.config.editor.name, self.drafts)
-        known = self.memo.get(("view", status.post.slug))
+        known = self.memo.get(status.post.slug)
         if known is not None and known[0] is status and known[1] == settings:
             return known[2]
         view = self._post(status)
-        self.memo[("view", status.post.slug)] = (status, settings, view)
+        self.memo[status.post.slug] = (status, settings, view)
         return view
 
     def shows_live(self, status: PostStatus) -> bool:

@@ -1,4 +1,5 @@
-"""The build output: gathered in memory, written to a fresh folder, then swapped in at once."""
+"""The build output: gathered in memory, written to a fresh folder, then swapped in at once; and the
+ledger of what the published output holds, to know which of its files are still exactly as written."""
 
 from __future__ import annotations
 
@@ -7,13 +8,64 @@ import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from roundup.cache import MARKER, Cache
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import fsync_dir, locked, sync_filesystem, usual_mode
 from roundup.progress import SILENT, Progress
+
+
+MARKER = ".roundup-build"
+"""A file in every output folder written by roundup, so it never replaces a folder it did not make."""
+
+
+@dataclass(slots=True)
+class Ledger:
+    """The files of the published output as the build that wrote them left them."""
+
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Output path → (key of everything the page was made from, sha256 of its bytes)."""
+    written: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    """Output path → (inode, size, mtime) of the file in the published output, to know it is untouched."""
+
+    def reusable(self, path: str, key: str, output: Path) -> bool:
+        """The published output still holds exactly the page made from `key`, untouched since."""
+        entry = self.pages.get(path)
+        return entry is not None and entry[0] == key and self.untouched(path, output)
+
+    def untouched(self, path: str, output: Path) -> bool:
+        """The file at `path` is the one written, by inode, size and time."""
+        try:
+            st = os.stat(output / path)
+        except OSError:
+            return False
+        return self.written.get(path) == (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def output_untouched(self, output: Path) -> bool:
+        """`output` holds the files written, each untouched, and nothing else."""
+        if not (output / MARKER).is_file():
+            return False
+        found, folders = 0, [""]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(output / folder) as scan:
+                    entries = list(scan)
+            except OSError:
+                return False
+            if not entries:
+                return False  # an empty folder the build did not make
+            for entry in entries:
+                path = folder + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path + "/")
+                elif path != MARKER:
+                    st = entry.stat(follow_symlinks=False)
+                    if self.written.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
+                        return False
+                    found += 1
+        return found == len(self.written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +76,7 @@ class _File:
     """A file to copy (theme static files, pictures)."""
     origin: str
     key: str | None = None
-    """What the page was made from (see `render`), remembered in the cache."""
+    """What the page was made from (see `render`), remembered in the ledger."""
     kept: bool = False
     """The published file is already this one: it is carried over, not made again."""
 
@@ -62,41 +114,42 @@ class Output:
             return item.data
         return (item.source or published / path).read_bytes()
 
-    def commit(self, folder: Path, progress: Progress = SILENT, cache: Cache | None = None) -> None:
-        """Write everything into a new folder beside `folder`, then swap it in atomically. With `cache`,
-        files whose bytes the published output already has are hard-linked from it, not written again,
-        and when nothing at all changed, nothing is touched."""
-        cache = cache if cache is not None else Cache(enabled=False)
+    def commit(self, folder: Path, progress: Progress = SILENT, ledger: Ledger | None = None) -> None:
+        """Write everything into a new folder beside `folder`, then swap it in atomically. With the
+        `ledger` of the published output, files whose bytes it already has are hard-linked from it, not
+        written again, and when nothing at all changed, nothing is touched; the ledger then describes
+        the new output."""
+        ledger = ledger if ledger is not None else Ledger()
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         with locked(folder.parent):
             _clean_leftovers(folder)
-            plan = {path: self._unchanged(path, item, folder, cache) for path, item in self.files.items()}
-            if all(plan.values()) and set(plan) == set(cache.written) and cache.output_untouched(folder):
+            plan = {path: self._unchanged(path, item, folder, ledger) for path, item in self.files.items()}
+            if all(plan.values()) and set(plan) == set(ledger.written) and ledger.output_untouched(folder):
                 self.written = 0  # the published site is this build already: leave it be
-                cache.pages = {path: (item.key or "", cache.pages[path][1]) for path, item in self.files.items()}
+                ledger.pages = {path: (item.key or "", ledger.pages[path][1]) for path, item in self.files.items()}
                 return
             staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
             try:
                 os.chmod(staging, usual_mode(directory=True))  # mkdtemp's 0700 would hide the site from a web server
-                self._write_all(staging, folder, plan, progress, cache)
+                self._write_all(staging, folder, plan, progress, ledger)
                 sync_filesystem(staging)  # the new files are on disk before the swap makes them the site
                 _swap(staging, folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
-    def _unchanged(self, path: str, item: _File, folder: Path, cache: Cache) -> bool:
+    def _unchanged(self, path: str, item: _File, folder: Path, ledger: Ledger) -> bool:
         """The published output holds this very file, untouched since the build that wrote it."""
         if item.kept:
             return True
-        old = cache.pages.get(path)
-        if old is None or not cache.untouched(path, folder):
+        old = ledger.pages.get(path)
+        if old is None or not ledger.untouched(path, folder):
             return False
         data = item.data if item.data is not None else item.source.read_bytes()
         return old[1] == hashlib.sha256(data).hexdigest()
 
     def _write_all(self, staging: Path, folder: Path, plan: dict[str, bool], progress: Progress,
-                   cache: Cache) -> None:
+                   ledger: Ledger) -> None:
         made: set[Path] = set()
         pages, written = {}, {}
         self.written = 0
@@ -108,7 +161,7 @@ class Output:
                 made.add(target.parent)
             if plan[path]:
                 _link_or_copy(folder / path, target)
-                sha = cache.pages[path][1]
+                sha = ledger.pages[path][1]
             else:
                 data = item.data if item.data is not None else item.source.read_bytes()
                 target.write_bytes(data)
@@ -117,7 +170,7 @@ class Output:
             st = target.stat()
             pages[path], written[path] = (item.key or "", sha), (st.st_ino, st.st_size, st.st_mtime_ns)
         (staging / MARKER).write_text("This folder is written by `roundup build` and replaced whole on each build.\n")
-        cache.pages, cache.written = pages, written
+        ledger.pages, ledger.written = pages, written
 
 
 def _link_or_copy(published: Path, target: Path) -> None:

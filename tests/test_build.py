@@ -52,6 +52,22 @@ def test_summary_names_withheld_posts_pending_contributors_and_reasons(mixed: Si
     assert "declined" in out and "wrong photo" in out
 
 
+def test_a_long_list_of_withheld_posts_is_cut_at_a_screenful_and_status_lists_them_all(site: Site):
+    slugs = [f"post-{n:02}" for n in range(30)]
+    for slug in slugs:
+        site.add_post(slug, ["zoe", "lee"])  # each post: its line, then a line for each voice waiting
+    lines = site.build().stdout.splitlines()
+    assert len(lines) <= 41, lines
+    shown = [line for line in lines if line.startswith("  withheld   post-")]
+    assert 10 <= len(shown) < 30
+    assert sum(line.strip().startswith(("zoe  pending", "lee  pending")) for line in lines) == 2 * len(shown)
+    left = 30 - len(shown)
+    assert lines[-2] == f"  … and {left} more posts ({2 * left} voices waiting): `roundup status` lists every one"
+    assert lines[-1].startswith("Built _site/") and ", 30 withheld," in lines[-1]
+    status = site.ok("status").stdout
+    assert all(f"{slug}  (" in status for slug in slugs)
+
+
 def test_strict_fails_naming_post_and_pending_contributor_and_keeps_old_site(mixed: Site):
     mixed.build()
     before = mixed.output_files()

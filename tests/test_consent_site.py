@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from roundup import approvals, consent, digest, gate
-from roundup.cache import Cache, key_of
+from roundup.cache import Cache
+from roundup.digest import key_of
 from roundup.errors import Problems, RoundupError
 from roundup.gate import Inclusion, VoiceState
 from roundup.validate import load_site
@@ -56,9 +57,20 @@ def fresh(root: Path, problems: Problems | None = None, **options) -> tuple[gate
     return gate.assess_site(load_site(root), problems if problems is not None else Problems(), **options)
 
 
+def assess(site, problems: Problems, cache: Cache | None = None, **options) -> tuple[gate.PostStatus, ...]:
+    """`assess_site` given the cache's parts, as a build gives them."""
+    return gate.assess_site(site, problems, entries=cache.folders.entries if cache else None,
+                            known=cache.assessed if cache else None, **options)
+
+
+def load(root: Path, cache: Cache | None) -> tuple:
+    """`load_site` given the cache's part, as a build gives it."""
+    return load_site(root, folders=cache.folders if cache else None)
+
+
 def cached(root: Path, cache: Cache) -> tuple:
-    s = load_site(root, cache=cache)
-    return s, gate.assess_site(s, Problems(), cache=cache)
+    s = load(root, cache)
+    return s, assess(s, Problems(), cache)
 
 
 def replace_in(path: Path, old: str, new: str) -> int:
@@ -94,7 +106,7 @@ def test_the_cache_gives_exactly_the_statuses_of_a_fresh_read(root):
     _, with_cache = cached(root, cache)
     assert with_cache == tuple(st if st.post.slug in REREAD else lean(st) for st in bare)
     assert lean(bare[0]) != bare[0]  # the copies were read without the cache, and left unread with it
-    assert all(st.live is cache.posts[st.post.slug].live for st in with_cache)  # as read with the post
+    assert all(st.live is cache.folders.entries[st.post.slug].live for st in with_cache)  # as read with the post
 
 
 def test_assess_post_reads_its_own_approvals_and_live_version(root):
@@ -125,40 +137,40 @@ def test_malformed_files_are_reported_by_assess_site_and_raised_by_assess_post(r
 def test_copies_reads_every_approved_copy_and_reports_a_malformed_one(root):
     line = replace_in(root / "posts/a-approved/approvals.yml", "      name: Bob\n", "      name: Bob: Builder\n")
     cache = Cache()
-    s = load_site(root, cache=cache)
+    s = load(root, cache)
     for use in (None, cache, cache):  # the memo a build without copies leaves does not hide the copy
-        problems, memo = Problems(), dict(cache.memo)
-        assert gate.assess_site(s, problems, copies=True, cache=use) == fresh(root)
+        problems, memo = Problems(), dict(cache.assessed.statuses)
+        assert assess(s, problems, use, copies=True) == fresh(root)
         assert [(p.path, p.line) for p in problems.items] == [("posts/a-approved/approvals.yml", line)]
         assert "a `: ` inside a value starts a mapping" in problems.items[0].message
-        assert cache.memo == memo  # nothing is memoised with copies (the memo is empty the first time)
+        assert cache.assessed.statuses == memo  # nothing is memoised with copies (the memo is empty the first time)
         quiet = Problems()
-        gate.assess_site(s, quiet, cache=use)
+        assess(s, quiet, use)
         assert quiet.items == []  # without copies, as in a build, the copy is not read
 
 
 def test_the_memo_returns_the_same_statuses_until_something_changes(root):
     cache = Cache()
     s, first = cached(root, cache)
-    assert set(cache.memo) == {("status", slug) for slug in MEMOISED}
-    again = gate.assess_site(s, Problems(), cache=cache)
+    assert set(cache.assessed.statuses) == set(MEMOISED)
+    again = assess(s, Problems(), cache)
     assert again == first
     assert [a is b for a, b in zip(first, again)] == [slug in MEMOISED for slug in SLUGS]
 
     def reused(site=s) -> list[bool]:
-        return [a is b for a, b in zip(first, gate.assess_site(site, Problems(), cache=cache))]
+        return [a is b for a, b in zip(first, assess(site, Problems(), cache))]
 
-    entry = cache.posts["c-declined"]  # the same post, its approvals read again
-    cache.posts["c-declined"] = dataclasses.replace(entry, records=dict(entry.records))
+    entry = cache.folders.entries["c-declined"]  # the same post, its approvals read again
+    cache.folders.entries["c-declined"] = dataclasses.replace(entry, records=dict(entry.records))
     assert reused() == [slug in MEMOISED - {"c-declined"} for slug in SLUGS]
     other = dataclasses.replace(s, posts=tuple(dataclasses.replace(p) if p.slug == "d-pending" else p
                                                for p in s.posts))  # equal, but not the same post
     assert reused(other) == [slug in MEMOISED - {"c-declined", "d-pending"} for slug in SLUGS]
 
     (root / "contributors/bob.yml").write_text("name: Bobby\n", encoding="utf-8")
-    renamed = load_site(root, cache=cache)
+    renamed = load(root, cache)
     assert renamed.posts[0] is s.posts[0]  # the posts are unchanged, Bob's profile is not
-    statuses = gate.assess_site(renamed, Problems(), cache=cache)
+    statuses = assess(renamed, Problems(), cache)
     assert [a is b for a, b in zip(first, statuses)] == [slug == "e-draft" for slug in SLUGS]  # d-pending: `other`
     bob = statuses[0].voices[1]
     assert (bob.name, bob.state, bob.reason[:33]) == ("Bobby", VoiceState.STALE, "profile edited since approval on ")
@@ -168,8 +180,8 @@ def test_the_memo_returns_the_same_statuses_until_something_changes(root):
 def test_progress_counts_every_post_in_order(root):
     for use in (None, Cache()):
         calls = []
-        s = load_site(root, cache=use)
-        gate.assess_site(s, Problems(), lambda *call: calls.append(call), cache=use)
+        s = load(root, use)
+        assess(s, Problems(), use, progress=lambda *call: calls.append(call))
         assert calls == [("checking approvals", n, len(SLUGS)) for n in range(1, len(SLUGS) + 1)]
 
 
@@ -178,25 +190,25 @@ def test_known_digests_are_reused_and_only_this_runs_kept(root):
     built.save(root)  # as a build leaves it
     cache = Cache.load(root)
     cache.load_posts()
-    s = load_site(root, cache=cache)
+    s = load(root, cache)
     profiles = {cid: c.profile for cid, c in s.contributors.items()}
 
     def key(slug: str, cid: str) -> tuple[str, str, str]:
-        return (key_of(cache.posts[slug].signature), cid,
+        return (key_of(cache.folders.entries[slug].signature), cid,
                 digest.digest_of({"profile": digest.profile_snapshot(profiles[cid])}))
 
     now = {key(p.slug, q.contributor_id): digest.voice_digest(p, q, profiles[q.contributor_id])
            for p in s.posts for q in p.quotes}
-    assert cache.digests == now  # what the last run kept
-    cache.digests[key("a-approved", "ann")] = FAKE  # believed, as a known digest is
-    cache.digests[("an old post", "ann", "an old profile")] = FAKE
-    statuses = gate.assess_site(s, Problems(), cache=cache)
+    assert cache.assessed.digests == now  # what the last run kept
+    cache.assessed.digests[key("a-approved", "ann")] = FAKE  # believed, as a known digest is
+    cache.assessed.digests[("an old post", "ann", "an old profile")] = FAKE
+    statuses = assess(s, Problems(), cache)
     ann = statuses[0].voices[0]
     day = ann.record.at.date().isoformat()
     assert (ann.digest, ann.state, ann.reason) == (FAKE, VoiceState.STALE, f"content edited since approval on {day}")
-    assert cache.digests == {**now, key("a-approved", "ann"): FAKE}
+    assert cache.assessed.digests == {**now, key("a-approved", "ann"): FAKE}
 
     bare = load_site(root)
-    digests = gate._Digests(bare, None)
+    digests = gate._Digests(bare, None, None)
     assert [v.digest for st in fresh(root) for v in st.voices] == \
            [digests(p, q, profiles[q.contributor_id]) for p in bare.posts for q in p.quotes] == list(now.values())

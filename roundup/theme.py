@@ -1,0 +1,111 @@
+"""The theme: where its templates and static files are found (the site's theme over the shipped one),
+the Jinja2 environment they run in, and template errors located at their file and line."""
+
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+
+import jinja2
+from jinja2 import pass_context
+
+from roundup import __version__
+from roundup.errors import Problem, RoundupError
+from roundup.fsutil import state_dir
+from roundup.load import rel
+from roundup.model import SiteConfig
+
+_ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.\-]*:|#|//)", re.IGNORECASE)
+
+
+def package_theme() -> Path:
+    """The default theme shipped in the package (or, in a source checkout, at the repository root)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise RoundupError("the default theme is missing from this roundup installation; reinstall roundup")
+
+
+def theme_folders(config: SiteConfig) -> list[Path]:
+    """Theme folders in lookup order: the site's theme first, then the package's default theme."""
+    folders = []
+    site_theme = config.root / "themes" / config.theme
+    if site_theme.is_dir():
+        folders.append(site_theme)
+    default = package_theme()
+    if not folders or folders[0].resolve() != default.resolve():
+        folders.append(default)
+    return folders
+
+
+def environment(config: SiteConfig, compiled: bool = False) -> jinja2.Environment:
+    """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme.
+    With `compiled`, templates compiled by earlier builds are kept in .roundup/cache/templates/."""
+    templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)
+                 if (folder / "templates").is_dir()]
+    loader = jinja2.ChoiceLoader([*templates, jinja2.PrefixLoader({"default": templates[-1]})])
+    bytecode = jinja2.FileSystemBytecodeCache(str(state_dir(config.root, "cache", "templates"))) if compiled else None
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode)
+    env.filters["url"] = _url
+    env.globals["generator"] = f"roundup {__version__}"
+    return env
+
+
+def compile_templates(env: jinja2.Environment, root: Path) -> None:
+    """Compile every template of the theme, so a broken one is reported before the day it is used."""
+    problems = []
+    for name in env.list_templates(extensions=("html", "xml")):
+        if name.startswith("default/"):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            where = rel(root, Path(exc.filename)) if exc.filename else f"templates/{name}"
+            problems.append(Problem(where, exc.lineno, f"template error: {exc.message}"))
+    if problems:
+        raise RoundupError(problems)
+
+
+@pass_context
+def _url(context, value: str | None) -> str:
+    """A link from the current page: site-relative paths get the page's `root` prefix ("" is home)."""
+    if value is None:
+        return ""
+    if value in ("", "./"):  # home: the prefix itself, never "…/./"
+        return context["root"] or "./"
+    return value if _ABSOLUTE.match(value) else context["root"] + value
+
+
+def render_template(env: jinja2.Environment, site_root: Path, template: str, context: dict, target: str) -> str:
+    """One template rendered, with any template error reported at its file and line."""
+    try:
+        return env.get_template(template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = rel(site_root, Path(exc.filename)) if exc.filename else f"templates/{template}"
+        raise RoundupError([Problem(where, exc.lineno, f"template error: {exc.message}")]) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc)
+        where = rel(site_root, Path(filename)) if filename else f"templates/{template}"
+        raise RoundupError([Problem(where, line, f"template error while rendering {target}: {exc}")]) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a rendering error's traceback."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.endswith((".html", ".xml")) and Path(f.filename).is_file()]
+    return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
+
+
+def static_files(config: SiteConfig) -> dict[str, Path]:
+    """Output path → source of every theme static file, the site's theme overriding the default."""
+    static: dict[str, Path] = {}
+    for folder in reversed(theme_folders(config)):
+        base = folder / "static"
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    static[f"static/{path.relative_to(base).as_posix()}"] = path
+    return static

@@ -76,7 +76,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
             tidy(report.output)
             report = replace(report, written=0)
         else:
-            output.commit(site.config.output, progress, cache.ledger)
+            output.commit(site.config.output, progress, cache.ledger, cache.spare(root))
             report = replace(report, written=output.written)
             del site, statuses, output  # the pages are written: their bytes and views need not outlive this
             cache.forget_objects()

@@ -119,6 +119,11 @@ class Cache:
         self.views.clear()
         self.keys.clear()
 
+    def spare(self, root: Path) -> Path | None:
+        """Where the output a build replaces is kept, for the next build to be made in (see `Output.commit`);
+        None when the cache is off."""
+        return state_dir(root, "cache") / "output" if self.enabled else None
+
     def published_untouched(self) -> bool:
         """The output of the last build is still there, exactly as it was written."""
         return self.report is not None and self.ledger.output_untouched(self.report.output)

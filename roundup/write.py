@@ -114,11 +114,13 @@ class Output:
             return item.data
         return (item.source or published / path).read_bytes()
 
-    def commit(self, folder: Path, progress: Progress = SILENT, ledger: Ledger | None = None) -> None:
-        """Write everything into a new folder beside `folder`, then swap it in atomically. With the
-        `ledger` of the published output, files whose bytes it already has are hard-linked from it, not
-        written again, and when nothing at all changed, nothing is touched; the ledger then describes
-        the new output."""
+    def commit(self, folder: Path, progress: Progress = SILENT, ledger: Ledger | None = None,
+               spare: Path | None = None) -> None:
+        """Write everything into a folder beside `folder`, then swap it in atomically. With the `ledger` of
+        the published output, files whose bytes it already has are hard-linked from it, not written again,
+        and when nothing at all changed, nothing is touched; the ledger then describes the new output.
+        With `spare`, the output this build replaces is kept there, and the next build is made in it:
+        only the files that changed are replaced (never rewritten in place: they may be hard links)."""
         ledger = ledger if ledger is not None else Ledger()
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -129,14 +131,15 @@ class Output:
                 self.written = 0  # the published site is this build already: leave it be
                 ledger.pages = {path: (item.key or "", ledger.pages[path][1]) for path, item in self.files.items()}
                 return
-            staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+            staging = _staging(folder, spare)
             try:
-                os.chmod(staging, usual_mode(directory=True))  # mkdtemp's 0700 would hide the site from a web server
                 self._write_all(staging, folder, plan, progress, ledger)
                 sync_filesystem(staging)  # the new files are on disk before the swap makes them the site
                 _swap(staging, folder)
+                staging = _keep(staging, spare)
             finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                if staging is not None:
+                    shutil.rmtree(staging, ignore_errors=True)
 
     def _unchanged(self, path: str, item: _File, folder: Path, ledger: Ledger) -> bool:
         """The published output holds this very file, untouched since the build that wrote it."""
@@ -150,13 +153,23 @@ class Output:
 
     def _write_all(self, staging: Path, folder: Path, plan: dict[str, bool], progress: Progress,
                    ledger: Ledger) -> None:
-        made: set[Path] = set()
+        """Make `staging` hold this build: a file it already holds as the published one (the same inode) is
+        left alone, any other is replaced, and whatever this build does not have is removed."""
+        present = _clear_others(staging, set(self.files))
+        made: set[Path] = {staging}
         pages, written = {}, {}
         self.written = 0
         for done, (path, item) in enumerate(self.files.items(), 1):
             progress("writing files", done, len(self.files))
+            published = ledger.written.get(path) if plan[path] else None
+            inode = present.get(path)
+            if published is not None and inode == published[0]:
+                pages[path], written[path] = (item.key or "", ledger.pages[path][1]), published
+                continue
             target = staging / path
-            if target.parent not in made:
+            if inode is not None:
+                os.unlink(target)  # maybe a hard link to a published file: never written in place
+            elif target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             if plan[path]:
@@ -169,8 +182,59 @@ class Output:
                 self.written += 1
             st = target.stat()
             pages[path], written[path] = (item.key or "", sha), (st.st_ino, st.st_size, st.st_mtime_ns)
-        (staging / MARKER).write_text("This folder is written by `roundup build` and replaced whole on each build.\n")
+        if MARKER not in present:
+            (staging / MARKER).write_text("This folder is written by `roundup build` and replaced whole on each "
+                                          "build.\n")
         ledger.pages, ledger.written = pages, written
+
+
+def _staging(folder: Path, spare: Path | None) -> Path:
+    """Where the next build is made: the kept `spare` output when there is one, else a new empty folder;
+    either way named `.<output>.new-…` beside the output, so an interrupted build's is cleaned up."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    os.chmod(staging, usual_mode(directory=True))  # mkdtemp's 0700 would hide the site from a web server
+    if spare is not None and (spare / MARKER).is_file():
+        try:
+            os.rename(spare, staging)  # replaces the empty folder just made
+        except OSError:  # another filesystem, or in the way: build from nothing
+            shutil.rmtree(spare, ignore_errors=True)
+    return staging
+
+
+def _keep(old: Path, spare: Path | None) -> Path | None:
+    """Keep the replaced output as the `spare` for the next build; what is left to remove, if anything."""
+    if spare is None or not (old / MARKER).is_file():
+        return old
+    try:
+        shutil.rmtree(spare, ignore_errors=True)
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(old, spare)
+    except OSError:
+        return old
+    return None
+
+
+def _clear_others(staging: Path, wanted: set[str]) -> dict[str, int]:
+    """Remove from `staging` every file and folder that a build of `wanted` paths has no place for; the
+    inode of each file left, by path."""
+    folders = {path[:i + 1] for path in wanted for i, ch in enumerate(path) if ch == "/"}
+    present: dict[str, int] = {}
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        with os.scandir(staging / prefix) as scan:
+            for entry in scan:
+                path = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if path + "/" in folders:
+                        stack.append(path + "/")
+                    else:
+                        shutil.rmtree(entry.path)
+                elif path in wanted or path == MARKER:
+                    present[path] = entry.inode()
+                else:
+                    os.unlink(entry.path)
+    return present
 
 
 def _link_or_copy(published: Path, target: Path) -> None:

@@ -168,6 +168,27 @@ def test_unchanged_files_are_not_rewritten_and_a_no_change_build_writes_nothing(
     assert len(kept) > len(before) / 2, "most files were rewritten for one edited quote"
 
 
+def test_a_build_is_made_in_the_output_it_replaced_which_nothing_rewrites_in_place(tmp_path: Path):
+    site, out, spare = tmp_path / "site", tmp_path / "site" / "_site", tmp_path / "site/.roundup/cache/output"
+    generate(site, posts=6, voices=3, contributors=5, approved=True)
+    trees = []
+    for n in range(3):
+        if n:
+            edit_quote(random.Random(n), site)
+        folders = {p.relative_to(spare): p.stat().st_ino for p in spare.rglob("*") if p.is_dir()} if n > 1 else {}
+        replaced = out.stat().st_ino if n else None
+        result = run_roundup("build", cwd=site)
+        assert result.returncode == 0 and ", 0 files written," not in result.stdout, result.stderr
+        trees.append(tree_bytes(out))
+        if n:  # the replaced output is kept whole, as it was published: nothing was written into it
+            assert spare.stat().st_ino == replaced and tree_bytes(spare) == trees[-2]
+        if n > 1:  # and the next build was made in it: its folders are the published ones now
+            now = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*") if p.is_dir()}
+            assert now and all(folders.get(path) == inode for path, inode in now.items())
+    assert trees[-1] == cold_build(site, tmp_path / "cold")
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == []
+
+
 def test_two_processes_build_what_one_builds(tmp_path: Path, monkeypatch):
     site = tmp_path / "site"
     generate(site, posts=90, voices=3, contributors=20, approved=True)

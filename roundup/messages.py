@@ -206,7 +206,7 @@ def _html(paragraphs: list) -> str:
     parts = []
     for text in paragraphs:
         if isinstance(text, Button):
-            parts.append(f'<p><a class="button" href="{escape(text.href)}">{escape(text.label)}</a></p>')
+            parts.append(f'<p><a href="{escape(text.href)}" class="button">{escape(text.label)}</a></p>')
             continue
         if text.startswith("    "):
             parts.append(f"<pre><code>{escape(text.strip())}</code></pre>")

@@ -217,7 +217,12 @@ def _keep(old: Path, spare: Path | None) -> Path | None:
 def _clear_others(staging: Path, wanted: set[str]) -> dict[str, int]:
     """Remove from `staging` every file and folder that a build of `wanted` paths has no place for; the
     inode of each file left, by path."""
-    folders = {path[:i + 1] for path in wanted for i, ch in enumerate(path) if ch == "/"}
+    folders: set[str] = set()
+    for path in wanted:
+        cut = path.rfind("/")
+        while cut > 0 and path[:cut + 1] not in folders:
+            folders.add(path[:cut + 1])
+            cut = path.rfind("/", 0, cut)
     present: dict[str, int] = {}
     stack = [""]
     while stack:

@@ -94,7 +94,8 @@ class Cache:
             return
         folder = state_dir(root, "cache")
         _register_fast_pickling()
-        state = {"pages": self.ledger.pages, "written": self.ledger.written, "inputs": self.inputs, "report": self.report}
+        state = {"pages": self.ledger.pages, "written": self.ledger.written, "inputs": self.inputs,
+                 "report": self.report}
         posts = {slug: self._pickle(slug, entry) for slug, entry in self.folders.entries.items()}
         with locked(folder):
             for name, part in ((POSTS, (posts, self.assessed.digests)), (STATE, state)):

@@ -109,7 +109,8 @@ class Assessed:
 
 
 def assess_site(site: Site, problems: Problems, progress: Progress = SILENT, copies: bool = False,
-                entries: Mapping[str, PostEntry] | None = None, known: Assessed | None = None) -> tuple[PostStatus, ...]:
+                entries: Mapping[str, PostEntry] | None = None,
+                known: Assessed | None = None) -> tuple[PostStatus, ...]:
     """The status of every post; malformed approvals files are reported to `problems` (with `copies`,
     malformed approved copies too, which only matter once a voice changes). With the post folders'
     `entries` (as `load_posts` left them), each post's approvals were read with the post; with `known`,

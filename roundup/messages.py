@@ -219,4 +219,5 @@ def _html(paragraphs: list) -> str:
         html = str(escape(text)).replace("\n", "<br>\n")
         html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
         parts.append(f"<p>{html}</p>")
-    return f"<!doctype html>\n<html><head><style>{STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    head = f"<!doctype html>\n<html><head><style>{STYLE}</style></head><body>\n"
+    return head + "\n".join(parts) + "\n</body></html>\n"

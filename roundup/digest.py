@@ -70,4 +70,4 @@ def changed_parts(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
 
 def key_of(*parts: object) -> str:
     """A digest of everything a page or post was made from."""
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(repr(parts).encode()).hexdigest()  # repr escapes what UTF-8 could not hold

@@ -107,6 +107,8 @@ def test_the_cache_gives_exactly_the_statuses_of_a_fresh_read(root):
     assert with_cache == tuple(st if st.post.slug in REREAD else lean(st) for st in bare)
     assert lean(bare[0]) != bare[0]  # the copies were read without the cache, and left unread with it
     assert all(st.live is cache.folders.entries[st.post.slug].live for st in with_cache)  # as read with the post
+    s = load(root, cache)
+    assert gate.assess_site(s, Problems(), entries=cache.folders.entries) == with_cache  # no digests kept: none reused
 
 
 def test_assess_post_reads_its_own_approvals_and_live_version(root):

@@ -83,7 +83,7 @@ def verify(secret: bytes, token: str, now: dt.datetime, voices: Iterable[tuple[s
     if token.strip().startswith(V1):
         return _verify_v1(secret, token.strip(), now, forged)
     text = token.strip().lower()
-    if len(text) != LENGTH or not text.startswith(PREFIX) or not set(text[3:]) <= _ALPHABET:
+    if len(text) != LENGTH or not text.startswith(PREFIX) or not _ALPHABET.issuperset(text[len(PREFIX):]):
         raise forged
     data = _unb32(text[len(PREFIX):])
     if data is None:

@@ -4,6 +4,7 @@ logic fails a test (the mutation run in the README's development section measure
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hmac
 import re
@@ -573,3 +574,56 @@ def test_dump_keeps_order_width_and_falls_back_to_escapes(monkeypatch):
         approvals.dump({"a": 1})
     assert str(error.value) == ("internal error: a record of consent could not be written faithfully; "
                                 "nothing was changed")
+
+
+# ---- the round trip by mail: events, unanswered voices, token bounds ------------------------------------
+
+def test_round_trip_events_and_the_latest_message_ids_are_recorded_and_read_back(tmp_path, monkeypatch):
+    write_post(tmp_path)
+    s, p = site(tmp_path, "zoe", "sam"), post(quote("zoe"), quote("sam"))
+    day = iter(range(1, 100))
+    monkeypatch.setattr(approvals, "_now", lambda: f"2026-03-{min(next(day), 28):02d}T10:00:00Z")
+
+    def at(d: int) -> dt.datetime:
+        return dt.datetime(2026, 3, d, 10, tzinfo=dt.timezone.utc)
+
+    approvals.record_event(s, p, "zoe", "invited", "<i@x>")
+    approvals.record_event(s, p, "zoe", "answered")  # no message: the list stays as it was
+    assert approvals.read_records(tmp_path, p, Problems())["zoe"].mail == ("<i@x>",)
+    approvals.record_preview(s, p, "zoe", "sha256:" + "5" * 64, "<p@x>")
+    approvals.record_event(s, p, "zoe", "reminded", "<r@x>")
+    zoe = approvals.read_records(tmp_path, p, Problems())["zoe"]
+    assert (zoe.invited_at, zoe.answered_at, zoe.previewed_at, zoe.reminded_at) == (at(1), at(2), at(3), at(4))
+    assert zoe.mail == ("<i@x>", "<p@x>", "<r@x>") and zoe.previewed_digest == "sha256:" + "5" * 64
+    assert zoe.contacted_at == at(4) and zoe.decision is None and "sam" not in entries(tmp_path)
+    for n in range(approvals.MAIL_KEPT):
+        approvals.record_event(s, p, "zoe", "reminded", f"<{n}@x>")
+    kept = approvals.read_records(tmp_path, p, Problems())["zoe"].mail
+    assert kept == tuple(f"<{n}@x>" for n in range(approvals.MAIL_KEPT))  # the latest MAIL_KEPT only
+
+
+def test_a_voice_without_words_is_unanswered_and_says_whether_it_was_asked(tmp_path):
+    s = site(tmp_path, "zoe", "sam", "kofi")
+    p = dataclasses.replace(post(quote("zoe")), unanswered=(quote("sam", body=""), quote("kofi", body="")))
+    invited = record("sam", None, None, invited_at=dt.datetime(2026, 3, 5, 9, tzinfo=dt.timezone.utc))
+    status = gate.assess(s, p, {"sam": invited})
+    assert status.voices[1:] == (
+        gate.VoiceStatus("sam", "Sam", VoiceState.UNANSWERED, "invited on 2026-03-05, no answer yet", "", invited),
+        gate.VoiceStatus("kofi", "Kofi", VoiceState.UNANSWERED, "not invited yet", "", None))
+    assert status.inclusion is Inclusion.WITHHELD
+
+
+def test_a_token_expires_on_a_day_that_two_bytes_can_hold():
+    first, last = tokens.EPOCH, tokens.EPOCH + dt.timedelta(days=(1 << 16) - 1)
+    for day in (first, last):
+        made = claims(day_end(day))
+        assert tokens.verify(SECRET, tokens.make(SECRET, made), day_end(first), VOICES) == made
+    for day in (first - dt.timedelta(days=1), last + dt.timedelta(days=1)):
+        with pytest.raises(ValueError, match=f"a token cannot expire on {day.isoformat()}"):
+            tokens.make(SECRET, claims(day_end(day)))
+
+
+def test_a_token_split_right_after_its_prefix_or_ending_a_sentence_is_found():
+    token = tokens.make(SECRET, claims())
+    assert tokens.find(f"{token[:3]}\n{token[3:]}") == [token]
+    assert tokens.find(f"My code is {token}.") == [token] and tokens.find(token) == [token]

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ def lint(where: Path) -> subprocess.CompletedProcess[str]:
 
 
 def layers() -> list[str]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
     contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
     (layered,) = [c for c in contracts["contracts"] if c["type"] == "layers"]
     return [name.strip() for layer in layered["layers"] for name in layer.split("|")]

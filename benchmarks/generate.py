@@ -25,7 +25,9 @@ def paragraph(rng: random.Random, words: int) -> str:
     return " ".join(out)
 
 
-def generate(root: Path, posts: int, voices: int, contributors: int, approved: bool, seed: int = 1) -> None:
+def generate(root: Path, posts: int, voices: int, contributors: int, approved: bool, seed: int = 1,
+             photos: bool = False) -> None:
+    """With `photos`, every other contributor has a picture (a small PNG under contributors/avatars/)."""
     rng = random.Random(seed)
     (root / "contributors").mkdir(parents=True, exist_ok=True)
     (root / "site.yml").write_text("title: Benchmark Roundups\nbase_url: https://bench.example/\n"
@@ -35,7 +37,10 @@ def generate(root: Path, posts: int, voices: int, contributors: int, approved: b
         (root / "contributors" / f"{cid}.yml").write_text(
             f"name: Person {i} {rng.choice(WORDS).title()}\nhandle: '@p{i}'\nurl: https://p{i}.example/\n"
             f"links: {{Blog: 'https://p{i}.example/blog', Mastodon: 'https://social.example/@p{i}'}}\n"
-            f"bio: {sentence(rng, 14)}\nemail: p{i}@example.org\n")
+            f"bio: {sentence(rng, 14)}\nemail: p{i}@example.org\n"
+            + (f"avatar: avatars/{cid}.png\n" if photos and i % 2 == 0 else ""))
+        if photos and i % 2 == 0:
+            photo(root / "contributors" / "avatars" / f"{cid}.png", rng)
     for p in range(posts):
         folder = root / "posts" / f"post-{p:05d}"
         (folder / "quotes").mkdir(parents=True, exist_ok=True)
@@ -51,6 +56,16 @@ def generate(root: Path, posts: int, voices: int, contributors: int, approved: b
                 f"*{paragraph(rng, 30)}* [more](https://{cid}.example/)\n")
     if approved:
         approve_all(root)
+
+
+def photo(path: Path, rng: random.Random) -> None:
+    """A 200×200 PNG of two colours, different for each seed."""
+    from PIL import Image, ImageDraw
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (200, 200), tuple(rng.randrange(256) for _ in range(3)))
+    ImageDraw.Draw(image).ellipse((40, 40, 160, 160), fill=tuple(rng.randrange(256) for _ in range(3)))
+    image.save(path, "PNG")
 
 
 def approve_all(root: Path) -> None:
@@ -77,8 +92,9 @@ def main() -> None:
     parser.add_argument("--contributors", type=int, default=400)
     parser.add_argument("--approved", action="store_true", help="record an approval for every voice")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--photos", action="store_true", help="a picture for every other contributor")
     args = parser.parse_args()
-    generate(args.out, args.posts, args.voices, args.contributors, args.approved, args.seed)
+    generate(args.out, args.posts, args.voices, args.contributors, args.approved, args.seed, args.photos)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,12 @@ import jinja2
 
 from roundup import __version__, avatars, meta, parallel
 from roundup.digest import key_of
+from roundup.engine import SITE, Engine, Inputs, Sources
 from roundup.gate import PostStatus
 from roundup.load import rel
 from roundup.model import Site
-from roundup.theme import compile_templates, environment, render_template, static_files, theme_folders
 from roundup.progress import SILENT, Progress
+from roundup.theme import compile_templates, environment, render_template, static_files, template_digests
 from roundup.views import PagerView, Views, paginate
 from roundup.write import Ledger, Output
 
@@ -38,57 +39,79 @@ class Reuse:
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
                 reuse: Reuse | None = None, workers: int = 1) -> Output:
-    """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. A page
-    made from the same inputs as the one `reuse` says is published (or as the one in its previous
-    in-memory build, for `serve`) is kept, not rendered again; post pages are rendered on `workers`
+    """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. Each page
+    declares its `Sources` where it is queued, and the engine keeps a page already made from the same ones
+    (published, or in the previous in-memory build of `serve`); post pages are rendered on `workers`
     processes when there are many, then the lists that show them here."""
     env = environment(site.config, compiled=reuse is not None)
     compile_templates(env, site.config.root)
     reuse = reuse if reuse is not None else Reuse()
     views = Views(site, statuses, drafts, reuse.views)
     out = Output()
-    page = _Pages(env, site, views, out, drafts, reuse, _common_key(site, drafts))
+    engine = Engine(_inputs(site, views, drafts, env, reuse.keys), reuse.ledger, reuse.previous, site.config.output)
+    page = _Pages(env, site, views, out, drafts, engine)
     sv, base = views.site_view, site.config.base_url
-    keys = {view.slug: _post_inputs(status, reuse.keys) for view, status in zip(views.posts, views.statuses)}
     for post in views.posts:
-        page(f"posts/{post.slug}/index.html", "post.html", keys[post.slug], post=post,
+        page(f"posts/{post.slug}/index.html", Sources("post.html", (post.slug,), settings=TEXT), post=post,
              later=lambda post=post: {"share": meta.for_post(sv, post)})
     page.flush("rendering posts", progress, workers)
     home = paginate(views.posts, site.config.paginate, "")
     for pager in home:
-        page(pager.path + "index.html", "index.html", (pager.number, pager.count, [keys[p.slug] for p in pager.posts]),
-             posts=pager.posts, pager=pager, share=meta.for_site(sv, base + pager.path, _paged(sv.title, pager),
+        page(pager.path + "index.html", _listing("index.html", pager), posts=pager.posts, pager=pager,
+             share=meta.for_site(sv, base + pager.path, _paged(sv.title, pager),
              f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
     contributors = views.contributors()
-    by_path = {view.path: keys[view.slug] for view in views.posts}
-    people = {c.id: key_of(c.id, site.contributors.get(c.id), [by_path[a.post_path] for a in c.appearances])
-              for c in contributors}  # a live version's profile is part of its post's key
-    page("contributors/index.html", "contributors.html", list(people.values()), contributors=contributors,
-         share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",
-                             f"Everyone whose voice appears on {sv.title}."))
+    slugs = {view.path: view.slug for view in views.posts}
+    page("contributors/index.html", Sources("contributors.html", tuple(v.slug for v in views.posts),
+                                            tuple(c.id for c in contributors), TEXT),
+         contributors=contributors, share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",
+                                                        f"Everyone whose voice appears on {sv.title}."))
     for person in contributors:
-        page(f"contributors/{person.id}/index.html", "contributor.html", people[person.id], contributor=person,
-             share=meta.for_contributor(sv, person))
+        shows = tuple(dict.fromkeys(slugs[a.post_path] for a in person.appearances))
+        page(f"contributors/{person.id}/index.html", Sources("contributor.html", shows, (person.id,), TEXT),
+             contributor=person, share=meta.for_contributor(sv, person))
     tags = views.tags()
     tag_pages = {tag.slug: paginate(tag.posts, site.config.paginate, tag.path) for tag in tags}
     for tag in tags:
         for pager in tag_pages[tag.slug]:
             folder = f"tags/{tag.slug}/{pager.path[len(tag.path):]}"  # the file's path; links are URL-quoted
-            page(folder + "index.html", "tag.html", (tag.name, len(tag.posts), pager.number, pager.count,
-                 [keys[p.slug] for p in pager.posts]), tag=tag, posts=pager.posts, pager=pager,
+            page(folder + "index.html", _listing("tag.html", pager, tag.name, len(tag.posts)), tag=tag,
+                 posts=pager.posts, pager=pager,
                  share=meta.for_site(sv, base + pager.path, _paged(f"Tagged “{tag.name}” · {sv.title}", pager),
                                      f"Roundups on {sv.title} tagged “{tag.name}”."))
-    page("404.html", "404.html", (), root=urlsplit(site.config.base_url).path)
+    root = urlsplit(site.config.base_url).path
+    page("404.html", Sources("404.html", values=(root,)), root=root)
     published = tuple(p for p in views.posts if not p.withheld)
-    page("feed.xml", "feed.xml", [keys[p.slug] for p in published[:FEED_LIMIT]], posts=published[:FEED_LIMIT],
-         updated=published[0].updated_iso if published else "1970-01-01T00:00:00Z")
+    updated = published[0].updated_iso if published else "1970-01-01T00:00:00Z"
+    page("feed.xml", Sources("feed.xml", tuple(p.slug for p in published[:FEED_LIMIT]), settings=TEXT,
+                             values=(updated,)), posts=published[:FEED_LIMIT], updated=updated)
     urls = _sitemap(site, published, contributors, tags, [home, *tag_pages.values()])
-    page("sitemap.xml", "sitemap.xml", urls, urls=urls)
+    page("sitemap.xml", Sources("sitemap.xml", values=tuple(urls)), urls=urls)
     # the lists on this process: forking a process that holds a large site cost a 10,000-post rebuild
     # about a second more than rendering its few hundred changed list pages here (measured)
     page.flush("rendering pages", progress, 1)
     _copy_files(site, views, out)
     return out
+
+
+TEXT = (*SITE, "markdown")
+"""The settings of a page that shows Markdown: posts, voices or bios."""
+
+
+def _listing(template: str, pager: PagerView, *values: object) -> Sources:
+    """What one page of a list of posts (home or a tag) is made from: its posts, and where it is in the list."""
+    return Sources(template, tuple(p.slug for p in pager.posts), settings=TEXT,
+                   values=(*values, pager.path, pager.number, pager.count))
+
+
+def _inputs(site: Site, views: Views, drafts: bool, env: jinja2.Environment, memo: dict[str, tuple]) -> Inputs:
+    """The digest of every input a page may declare (see `Sources`)."""
+    c = site.config
+    posts = {view.slug: _post_inputs(status, memo) for view, status in zip(views.posts, views.statuses)}
+    people = {cid: key_of(person.profile) for cid, person in site.contributors.items()}
+    settings = {"title": c.title, "base_url": c.base_url, "language": c.language, "editor": c.editor.name,
+                "markdown": c.markdown}
+    return Inputs(key_of(__version__, drafts), template_digests(env, c), posts, people, settings)
 
 
 def _post_inputs(status: PostStatus, memo: dict[str, tuple]) -> str:
@@ -108,33 +131,24 @@ def _inputs_key(status: PostStatus) -> str:
                   [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live)
 
 
-def _common_key(site: Site, drafts: bool) -> str:
-    """What every page depends on: roundup itself, the theme's files, the site's settings, --drafts."""
-    theme = [(str(path), path.read_bytes()) for folder in theme_folders(site.config)
-             for path in sorted(folder.rglob("*")) if path.is_file()]
-    c = site.config
-    return key_of(__version__, theme, c.title, c.base_url, c.language, c.editor.name, c.markdown, drafts)
-
-
 class _Pages:
-    """Renders templates into the Output, turning template errors into located problems; a page whose
-    inputs (`key`) are those of the published one is kept as it is. Pages to render are queued, then
-    rendered together by `flush`, on worker processes when there are many."""
+    """Renders templates into the Output, turning template errors into located problems; a page the engine
+    finds current is kept as it is. Pages to render are queued, then rendered together by `flush`, on worker
+    processes when there are many."""
 
     def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool,
-                 reuse: Reuse, common: str):
+                 engine: Engine):
         self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
-        self.reuse, self.common = reuse, common
+        self.engine = engine
         self.queued: list[tuple[str, str, str, dict, Callable[[], dict] | None]] = []
         """(path, template, key, context, later) of each page to render; forked workers inherit the list."""
 
-    def __call__(self, path: str, template: str, inputs: object, later: Callable[[], dict] | None = None,
-                 **context) -> None:
-        """Queue a page made from `inputs`; `later` gives the costly rest of its context, made only if the
-        page is rendered, on the process that renders it."""
-        key = key_of(self.common, template, inputs)
-        if not self.reused(path, key, template):
-            self.queued.append((path, template, key, context, later))
+    def __call__(self, path: str, sources: Sources, later: Callable[[], dict] | None = None, **context) -> None:
+        """Queue a page made from `sources` unless the engine has it current; `later` gives the costly rest of
+        its context, made only if the page is rendered, on the process that renders it."""
+        key = self.engine.current(path, sources, self.out)
+        if key is not None:
+            self.queued.append((path, sources.template, key, context, later))
 
     def flush(self, label: str, progress: Progress, workers: int) -> None:
         """Render every queued page (in order, so the output is the same on any number of processes)."""
@@ -148,18 +162,6 @@ class _Pages:
     def _render_queued(self, index: int) -> bytes:
         path, template, _, context, later = self.queued[index]
         return self.render(path, template, {**context, **later()} if later else context)
-
-    def reused(self, path: str, key: str, template: str) -> bool:
-        """Keep the page made from `key` if the published output or the previous build has it."""
-        ledger, previous = self.reuse.ledger, self.reuse.previous
-        if ledger is not None and ledger.reusable(path, key, self.site.config.output):
-            self.out.keep(path, key, origin=template)
-            return True
-        old = previous.files.get(path) if previous is not None else None
-        if old is not None and old.key == key and old.data is not None:
-            self.out.add(path, old.data, origin=template, key=key)
-            return True
-        return False
 
     def render(self, path: str, template: str, context: dict) -> bytes:
         root = "../" * path.count("/")

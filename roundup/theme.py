@@ -3,12 +3,13 @@ the Jinja2 environment they run in, and template errors located at their file an
 
 from __future__ import annotations
 
+import hashlib
 import re
 import traceback
 from pathlib import Path
 
 import jinja2
-from jinja2 import pass_context
+from jinja2 import nodes, pass_context
 
 from roundup import __version__
 from roundup.errors import Problem, RoundupError
@@ -109,3 +110,67 @@ def static_files(config: SiteConfig) -> dict[str, Path]:
                 if path.is_file() and not path.name.startswith("."):
                     static[f"static/{path.relative_to(base).as_posix()}"] = path
     return static
+
+
+def template_digests(env: jinja2.Environment, config: SiteConfig) -> dict[str, str]:
+    """Template name → digest of its source and of every template it extends, includes or imports, so a page
+    depends on the templates it is made with and no others. A template that names another by an expression
+    roundup cannot follow depends on every template."""
+    sources = _template_sources(config)
+    uses = {name: _referenced(env, text) for name, text in sources.items()}
+    everything = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()
+    digests = {}
+    for name in sources:
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            used = uses.get(current, frozenset())
+            if None in used:
+                digests[name] = everything
+                break
+            todo.extend(used)
+        else:
+            digests[name] = hashlib.sha256(repr(sorted((n, sources.get(n)) for n in seen)).encode()).hexdigest()
+    return digests
+
+
+def _template_sources(config: SiteConfig) -> dict[str, str | None]:
+    """Each template's name, as pages name it, with its source: the site's theme over the shipped one, and
+    every shipped template under "default/" too."""
+    folders = [folder / "templates" for folder in theme_folders(config) if (folder / "templates").is_dir()]
+    found: dict[str, str | None] = {}
+    for prefix, group in (("", folders), ("default/", folders[-1:])):
+        for folder in group:
+            for path in sorted(folder.rglob("*")):
+                name = prefix + path.relative_to(folder).as_posix()
+                if path.is_file() and name not in found:
+                    found[name] = path.read_text(encoding="utf-8", errors="replace")
+    return found
+
+
+def _referenced(env: jinja2.Environment, text: str | None) -> frozenset[str | None]:
+    """The templates one template names in extends, include, import and from-import (None: an expression)."""
+    if text is None:
+        return frozenset()
+    try:
+        tree = env.parse(text)
+    except jinja2.TemplateSyntaxError:
+        return frozenset()  # compile_templates reports it
+    names: set[str | None] = set()
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        names.update(_names(node.template))
+    return frozenset(names)
+
+
+def _names(expr: nodes.Node) -> set[str | None]:
+    """The template names an expression can take: constants, either side of a condition, a list's items."""
+    if isinstance(expr, nodes.Const) and isinstance(expr.value, str):
+        return {expr.value}
+    if isinstance(expr, nodes.CondExpr) and expr.expr2 is not None:
+        return _names(expr.expr1) | _names(expr.expr2)
+    if isinstance(expr, (nodes.Tuple, nodes.List)):
+        return set().union(*(_names(item) for item in expr.items)) if expr.items else set()
+    return {None}

@@ -5,7 +5,8 @@ key is kept from the published output or from the previous build in memory inste
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 from roundup.digest import key_of
 from roundup.write import Ledger, Output
@@ -55,10 +56,8 @@ class Engine:
     """The published output's files and the keys they were made from (None: nothing is published)."""
     previous: Output | None = None
     """The previous build in memory (`serve`)."""
-    output: object = None
-    """The published output folder (a Path) the ledger describes."""
-    kept: int = field(default=0)
-    """How many files this build kept."""
+    output: Path | None = None
+    """The published output folder the ledger describes."""
 
     def key(self, sources: Sources) -> str:
         """The digest of everything `sources` declares, looked up in the inputs."""
@@ -73,11 +72,9 @@ class Engine:
         key = self.key(sources)
         if self.ledger is not None and self.ledger.reusable(path, key, self.output):
             out.keep(path, key, origin=sources.template)
-            self.kept += 1
             return None
         old = self.previous.files.get(path) if self.previous is not None else None
         if old is not None and old.key == key and old.data is not None:
             out.add(path, old.data, origin=sources.template, key=key)
-            self.kept += 1
             return None
         return key

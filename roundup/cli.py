@@ -9,12 +9,13 @@ from pathlib import Path
 
 from roundup import __version__, consent, outreach, scaffold
 from roundup.build import build, prepare
-from roundup.cache import Cache, read_site
+from roundup.cache import read_site
 from roundup.errors import Problems, RoundupError, UsageError
 from roundup.fields import ID_RE
-from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
+from roundup.gate import Inclusion, PostStatus
 from roundup.progress import Progress
-from roundup.report import build_summary, status_report
+from roundup.report import build_summary
+from roundup.status import site_status
 from roundup.validate import find_site, load_config
 from roundup.words import count, id_advice
 
@@ -37,15 +38,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    cache = Cache.earlier(args.site.resolve())
-    site = read_site(args.site, cache)
-    if args.post:
-        statuses = (assess_post(site, site.post(args.post)),)
-    else:
-        problems = Problems()
-        statuses = assess_site(site, problems, entries=cache.folders.entries, known=cache.assessed)
-        problems.raise_if_any()
-    print("\n".join(status_report(statuses, timeline=bool(args.post))))
+    print("\n".join(site_status(args.site, args.post)))
     return 0
 
 

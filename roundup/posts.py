@@ -59,13 +59,7 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
     folders = folders if folders is not None else Folders()
     stale: list[tuple[Path, tuple]] = []
     entries: dict[str, PostEntry] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_dir():
-            continue
-        if not ID_RE.match(path.name):
-            problems.add(rel(root, path), None, f"{path.name!r} is not a valid post slug "
-                                                "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
-            continue
+    for path in post_folders(root, problems):
         sig = folders.scanned.pop(path.name, None) or post_signature(str(path))
         cached = folders.entries.get(path.name)
         if cached and cached.signature == sig and all(_has_profile(root, contributors, cid) == known
@@ -84,6 +78,20 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
     posts.sort(key=lambda p: p.slug)
     posts.sort(key=lambda p: p.date, reverse=True)
     return tuple(posts)
+
+
+def post_folders(root: Path, problems: Problems) -> list[Path]:
+    """Every posts/<slug>/ folder, by name; a folder whose name is no slug is a problem."""
+    found = []
+    for path in sorted((root / "posts").iterdir()) if (root / "posts").is_dir() else ():
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        if not ID_RE.match(path.name):
+            problems.add(rel(root, path), None, f"{path.name!r} is not a valid post slug "
+                                                "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
+            continue
+        found.append(path)
+    return found
 
 
 def _has_profile(root: Path, contributors: dict[str, Contributor], cid: str) -> bool:

@@ -85,36 +85,53 @@ def status_report(statuses: tuple[PostStatus, ...], timeline: bool = False,
                   today: dt.date | None = None) -> list[str]:
     """Posts × contributors: each voice's state, and what a build would publish; with `timeline`, each
     voice's history below the table."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or utc_today()
     if not statuses:
         return ["No posts yet. Start one with `roundup new post <slug>`."]
-    lines: list[str] = []
-    for status in statuses:
-        post = status.post
-        approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
-        lines.append(f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
-                     f"{approved}/{len(status.voices)} approved)")
-        overdue = bool(post.deadline and post.deadline < today and status.pending
-                       and status.inclusion not in (Inclusion.CANCELLED, Inclusion.PUBLISHED))
-        rows = [[v.contributor_id, v.name, v.state.value + (" (overdue)" if overdue and v in status.pending else ""),
-                 _why(v)] for v in status.voices]
-        lines.extend(table(rows) or ["  (no voices yet)"])
-        if overdue:
-            lines.append(f"Overdue: the deadline {post.deadline.isoformat()} has passed; still waiting for "
-                         f"{', '.join(v.contributor_id for v in status.pending)}. Set a later `deadline` in "
-                         f"{post.source} to send new previews or reminders.")
-        if timeline:
-            lines.extend(history(status))
-        if status.inclusion is Inclusion.LIVE:
-            lines.append(f"Live: {status.live_summary}.")
-        elif status.down:
-            lines.append(f"Taken down: {status.down}.")
-        lines.append("")
-    publish = [s.post.slug + (" (its last approved version)" if s.inclusion is Inclusion.LIVE else "")
-               for s in statuses if s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)]
-    held = [s.post.slug for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
-    lines.append(f"A build would publish {count(len(publish), 'post')}"
-                 + (f": {', '.join(publish)}." if publish else "."))
+    lines = [line for status in statuses for line in post_status(status, today, timeline)]
+    return lines + status_summary([(s.post.slug, s.inclusion) for s in statuses])
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def overdue(status: PostStatus, today: dt.date) -> bool:
+    """The post's deadline has passed while voices of a post still to publish are pending."""
+    post = status.post
+    return bool(post.deadline and post.deadline < today and status.pending
+                and status.inclusion not in (Inclusion.CANCELLED, Inclusion.PUBLISHED))
+
+
+def post_status(status: PostStatus, today: dt.date, timeline: bool = False) -> list[str]:
+    """One post's part of the status table (and, with `timeline`, each voice's history)."""
+    post, late = status.post, overdue(status, today)
+    approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
+    lines = [f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
+             f"{approved}/{len(status.voices)} approved)"]
+    rows = [[v.contributor_id, v.name, v.state.value + (" (overdue)" if late and v in status.pending else ""),
+             _why(v)] for v in status.voices]
+    lines.extend(table(rows) or ["  (no voices yet)"])
+    if late:
+        lines.append(f"Overdue: the deadline {post.deadline.isoformat()} has passed; still waiting for "
+                     f"{', '.join(v.contributor_id for v in status.pending)}. Set a later `deadline` in "
+                     f"{post.source} to send new previews or reminders.")
+    if timeline:
+        lines.extend(history(status))
+    if status.inclusion is Inclusion.LIVE:
+        lines.append(f"Live: {status.live_summary}.")
+    elif status.down:
+        lines.append(f"Taken down: {status.down}.")
+    lines.append("")
+    return lines
+
+
+def status_summary(posts: list[tuple[str, Inclusion]]) -> list[str]:
+    """The status table's last lines: what a build would publish and what it would withhold."""
+    publish = [slug + (" (its last approved version)" if inclusion is Inclusion.LIVE else "")
+               for slug, inclusion in posts if inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE)]
+    held = [slug for slug, inclusion in posts if inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)]
+    lines = [f"A build would publish {count(len(publish), 'post')}" + (f": {', '.join(publish)}." if publish else ".")]
     if held:
         lines.append(f"Withheld: {', '.join(held)}.")
     return lines

@@ -6,7 +6,6 @@ import hashlib
 import os
 from pathlib import Path
 
-from roundup import parallel
 from roundup.avatars import inspect
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url

@@ -46,11 +46,15 @@ class Index:
     """The store, opened (and made again when it cannot be trusted) for one command."""
 
     def __init__(self, root: Path):
-        self.path = state_dir(root, "cache") / NAME
         try:
-            self.db = self._open()
-        except sqlite3.DatabaseError:
-            self.path.unlink(missing_ok=True)
+            self.path = state_dir(root, "cache") / NAME
+            try:
+                self.db = self._open()
+            except sqlite3.DatabaseError:
+                self.path.unlink(missing_ok=True)
+                self.db = self._open()
+        except (OSError, sqlite3.Error):  # a site folder we may not write to: an index for this command only
+            self.path = Path(":memory:")
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -65,7 +69,8 @@ class Index:
             db.close()
             raise
         db.close()
-        self.path.unlink(missing_ok=True)  # foreign or older: made again
+        if self.path != Path(":memory:"):
+            self.path.unlink(missing_ok=True)  # foreign or older: made again
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.executescript(SCHEMA)
         db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
@@ -77,7 +82,14 @@ class Index:
                 for slug, key, date, deadline, inclusion, voices, lines in self.db.execute(f"SELECT {COLUMNS} FROM posts")}
 
     def replace(self, rows: list[Row], keep: set[str]) -> None:
-        """Store `rows` and drop the rows of posts not in `keep`, in one transaction."""
+        """Store `rows` and drop the rows of posts not in `keep`, in one transaction (or not at all: when the
+        store cannot be written, the next command reads those posts again)."""
+        try:
+            self._replace(rows, keep)
+        except sqlite3.Error:
+            pass
+
+    def _replace(self, rows: list[Row], keep: set[str]) -> None:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             gone = [(slug,) for (slug,) in self.db.execute("SELECT slug FROM posts") if slug not in keep]

@@ -130,3 +130,13 @@ def test_a_damaged_or_foreign_index_is_made_again_from_the_files(tmp_path: Path,
     assert result.stdout.rstrip("\n").split("\n") == full(site)
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT count(*) FROM posts").fetchone() == (8,)
+
+
+def test_status_works_where_the_index_cannot_be_kept(tmp_path: Path):
+    site = tmp_path / "site"
+    make_site(site, approved=True)
+    (site / ".roundup").write_text("a file where roundup keeps its folder\n")
+    for _ in range(2):
+        result = run_roundup("status", cwd=site)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.rstrip("\n").split("\n") == full(site)

@@ -1,7 +1,9 @@
 """Time the real `roundup` CLI on a generated site and print medians and peak memory.
 
 Figures: cold build (no output, no cache), rebuild with nothing changed, rebuild after editing one
-quote, `preview` of one contributor, `status` and `check`; with --serve, also `roundup serve` showing
+quote, `preview` of one contributor (in every post, and in one), `status` (unchanged, and after editing one
+quote) and `check`. `--unapproved` measures a site as it arrives from outside: no approval recorded yet,
+every build with `--drafts`; `--photos` gives every other contributor a picture; with --serve, also `roundup serve` showing
 an edited quote in Chromium (benchmarks/serve_reload.py). Every figure is the median of --runs runs.
 """
 
@@ -62,7 +64,7 @@ def site(args: argparse.Namespace) -> tuple[Path, Path | None]:
     root = args.site.resolve() if args.site else Path(tempfile.mkdtemp(prefix="roundup-bench-")) / "site"
     if not (root / "site.yml").is_file():
         started = time.perf_counter()
-        generate(root, args.posts, args.voices, args.contributors, approved=True)
+        generate(root, args.posts, args.voices, args.contributors, approved=not args.unapproved, photos=args.photos)
         print(f"generated in {time.perf_counter() - started:.1f} s")
     config = root / "site.yml"
     lines = [line for line in config.read_text().splitlines() if not line.startswith("markdown:")]
@@ -81,6 +83,10 @@ def main() -> None:
     parser.add_argument("--markdown", default="markdown-it", choices=["markdown-it", "cmark-gfm"],
                         help="the Markdown engine the site uses (written into its site.yml)")
     parser.add_argument("--no-check", action="store_true", help="leave out `roundup check` (reads everything afresh)")
+    parser.add_argument("--unapproved", action="store_true",
+                        help="generate no approvals, and build with --drafts (a site from outside)")
+    parser.add_argument("--photos", action="store_true", help="generate a picture for every other contributor")
+    parser.add_argument("--no-cold", action="store_true", help="leave out the cold build")
     parser.add_argument("--serve", type=int, default=0, metavar="EDITS",
                         help="also time `roundup serve` over this many quote edits (needs Chromium)")
     args = parser.parse_args()
@@ -91,13 +97,21 @@ def main() -> None:
     print(f"site: {len(posts)} posts, {sum(1 for _ in (root / 'contributors').glob('*.yml'))} contributors; "
           f"{len(os.sched_getaffinity(0))} cores; {args.markdown}; {args.runs} runs each", flush=True)
     try:
-        measure("cold build (no output, no cache)", args.runs, ["build"], root, before=lambda: forget(root))
-        measure("rebuild, nothing changed", args.runs, ["build"], root)
+        build = ["build", "--drafts"] if args.unapproved else ["build"]
+        if not args.no_cold:
+            measure("cold build (no output, no cache)", args.runs, build, root, before=lambda: forget(root))
+        measure("rebuild, nothing changed", args.runs, build, root)
         edits = iter(range(args.runs))
-        measure("rebuild after editing one quote", args.runs, ["build"], root,
+        measure("rebuild after editing one quote", args.runs, build, root,
                 before=lambda: quote.write_bytes(edited(original, next(edits))))
         measure(f"preview {quote.stem} (every post)", args.runs, ["preview", quote.stem], root)
+        measure(f"preview {quote.stem} --post {quote.parent.parent.name}", args.runs,
+                ["preview", quote.stem, "--post", quote.parent.parent.name], root)
+        timed(["status"], root)
         measure("status", args.runs, ["status"], root)
+        edits = iter(range(args.runs, 2 * args.runs))
+        measure("status after editing one quote", args.runs, ["status"], root,
+                before=lambda: quote.write_bytes(edited(original, next(edits))))
         if not args.no_check:
             measure("check", args.runs, ["check"], root)
     finally:

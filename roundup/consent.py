@@ -17,7 +17,7 @@ from roundup.messages import cancel_message, preview_message, require_editor_ema
 from roundup.model import Post, Site
 from roundup.preview import due, make_preview, voice_ids
 from roundup.cache import read_site
-from roundup.views import published_paths
+from roundup.status import indexed, read_posts
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,16 @@ class Sent:
 def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: bool) -> Sent:
     """Write (and optionally send) a preview and message for every voice of theirs (or of the post, with
     no contributor) awaiting an answer."""
-    site = read_site(root)
+    known = indexed(root)
+    if contributor_id is not None and contributor_id not in known.contributors:
+        raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
+    theirs = {slug} if slug is not None else {r.slug for r in known.rows.values() if contributor_id in r.voices}
+    site = read_posts(root, frozenset(theirs))
     require_editor_email(site)
     now = dt.datetime.now(dt.timezone.utc)
     pending = due(site, contributor_id, slug)
     outgoing = []
-    published = published_paths(site, tuple({status.post.slug: status.post for status, _ in pending.voices}.values()))
+    published = known.published()
     for status, voice in pending.voices:
         made = make_preview(site, status, voice, now, published)
         folder = site.config.previews / voice.contributor_id

@@ -13,14 +13,14 @@ from roundup import __version__
 from roundup.fsutil import state_dir
 
 NAME = "index.sqlite"
-FORMAT = f"1 {__version__}"
+FORMAT = f"2 {__version__}"
 """A store written by another format or roundup is made again, never trusted."""
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE posts (slug TEXT PRIMARY KEY, key TEXT NOT NULL, date TEXT NOT NULL, deadline TEXT,
-                    inclusion TEXT NOT NULL, voices TEXT NOT NULL, lines TEXT NOT NULL);
+                    inclusion TEXT NOT NULL, voices TEXT NOT NULL, published TEXT NOT NULL, lines TEXT NOT NULL);
 """
-COLUMNS = "slug, key, date, deadline, inclusion, voices, lines"
+COLUMNS = "slug, key, date, deadline, inclusion, voices, published, lines"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,8 @@ class Row:
     """What a build does with the post (an `Inclusion` name)."""
     voices: tuple[str, ...]
     """Every voice's contributor id, answered or not: their profiles are part of the key."""
+    published: tuple[str, ...]
+    """The pages a build of the site as it is publishes for this post: its own, its voices', its tags'."""
     lines: tuple[str, ...]
     """The post's part of the status table."""
 
@@ -78,8 +80,10 @@ class Index:
 
     def rows(self) -> dict[str, Row]:
         """Every post's row, by slug."""
-        return {slug: Row(slug, key, date, deadline, inclusion, tuple(json.loads(voices)), tuple(json.loads(lines)))
-                for slug, key, date, deadline, inclusion, voices, lines in self.db.execute(f"SELECT {COLUMNS} FROM posts")}
+        return {slug: Row(slug, key, date, deadline, inclusion, tuple(json.loads(voices)), tuple(json.loads(published)),
+                          tuple(json.loads(lines)))
+                for slug, key, date, deadline, inclusion, voices, published, lines
+                in self.db.execute(f"SELECT {COLUMNS} FROM posts")}
 
     def replace(self, rows: list[Row], keep: set[str]) -> None:
         """Store `rows` and drop the rows of posts not in `keep`, in one transaction (or not at all: when the
@@ -94,9 +98,9 @@ class Index:
             self.db.execute("BEGIN IMMEDIATE")
             gone = [(slug,) for (slug,) in self.db.execute("SELECT slug FROM posts") if slug not in keep]
             self.db.executemany("DELETE FROM posts WHERE slug = ?", gone)
-            self.db.executemany(f"INSERT OR REPLACE INTO posts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.db.executemany(f"INSERT OR REPLACE INTO posts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                 [(r.slug, r.key, r.date, r.deadline, r.inclusion, json.dumps(r.voices),
-                                  json.dumps(r.lines)) for r in rows])
+                                  json.dumps(r.published), json.dumps(r.lines)) for r in rows])
 
     def close(self) -> None:
         self.db.close()

@@ -50,16 +50,17 @@ class Folders:
 
 
 def load_posts(root: Path, contributors: dict[str, Contributor], problems: Problems,
-               progress: Progress = SILENT, folders: Folders | None = None, workers: int = 1) -> tuple[Post, ...]:
-    """Every posts/<slug>/, newest first. A post whose files are unchanged since `folders` were read is
-    taken from them; the rest are read, on `workers` processes when there are many."""
+               progress: Progress = SILENT, folders: Folders | None = None, workers: int = 1,
+               only: frozenset[str] | None = None) -> tuple[Post, ...]:
+    """Every posts/<slug>/ (with `only`, those of these slugs), newest first. A post whose files are unchanged
+    since `folders` were read is taken from them; the rest are read, on `workers` processes when there are many."""
     folder = root / "posts"
     if not folder.is_dir():
         return ()
     folders = folders if folders is not None else Folders()
     stale: list[tuple[Path, tuple]] = []
     entries: dict[str, PostEntry] = {}
-    for path in post_folders(root, problems):
+    for path in post_folders(root, problems, only):
         sig = folders.scanned.pop(path.name, None) or post_signature(str(path))
         cached = folders.entries.get(path.name)
         if cached and cached.signature == sig and all(_has_profile(root, contributors, cid) == known
@@ -80,8 +81,11 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
     return tuple(posts)
 
 
-def post_folders(root: Path, problems: Problems) -> list[Path]:
-    """Every posts/<slug>/ folder, by name; a folder whose name is no slug is a problem."""
+def post_folders(root: Path, problems: Problems, only: frozenset[str] | None = None) -> list[Path]:
+    """Every posts/<slug>/ folder (with `only`, those of these slugs), by name; a folder whose name is no
+    slug is a problem."""
+    if only is not None:
+        return [root / "posts" / slug for slug in sorted(only) if ID_RE.match(slug) and (root / "posts" / slug).is_dir()]
     found = []
     for path in sorted((root / "posts").iterdir()) if (root / "posts").is_dir() else ():
         if path.name.startswith(".") or not path.is_dir():

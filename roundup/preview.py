@@ -17,7 +17,7 @@ from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.messages import one_line
 from roundup.model import Contributor, Post, Site
 from roundup.theme import environment, render_template, static_files
-from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date, published_paths
+from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +115,9 @@ def deadline_line(site: Site, post: Post) -> int | None:
 
 
 def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime,
-                 published: frozenset[str] | None = None) -> Preview:
+                 published: frozenset[str]) -> Preview:
     """Render the self-contained preview page for one voice (nothing is written here); it links only to the
-    `published` pages (`views.published_paths`, worked out here when not given)."""
+    `published` pages (see `status.Indexed.published`)."""
     post, config = status.post, site.config
     contributor = site.contributors[voice.contributor_id]
     secret = tokens.secret_for(config.root)
@@ -125,8 +125,6 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
                                               tokens.expiry_for(post, now)))
     info = _info(site, status, voice, contributor, token)
     views = Views(site, (status,), drafts=True)
-    if published is None:  # links lead only to pages that exist
-        published = published_paths(site, (post,))
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False, "preview": info,
         "canonical": views.posts[0].abs_url if views.posts[0].path in published else None,

@@ -4,6 +4,7 @@ only the others are read and assessed again (all of them, through the build cach
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from roundup.cache import Cache, read_site
@@ -13,20 +14,34 @@ from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
 from roundup.index import Index, Row
 from roundup.model import Contributor, Site, SiteConfig
 from roundup.posts import post_folders, post_signature, read_entry
-from roundup.report import post_status, status_report, status_summary, utc_today
-from roundup.validate import load_config, load_contributors
+from roundup.statustable import post_status, status_report, status_summary, utc_today
+from roundup.validate import load_config, load_contributors, load_site
+from roundup.views import tag_path
 
 REREAD = 300
 """With more changed posts than this, the whole site is read through the build cache (faster than reading
 that many post folders one by one)."""
 
 
-def site_status(root: Path, slug: str | None = None) -> list[str]:
-    """The status table of every post, or of one post with each voice's history."""
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """The site as its index knows it: the settings and contributors read, and every post's row up to date."""
+
+    config: SiteConfig
+    contributors: dict[str, Contributor]
+    rows: dict[str, Row]
+    """By slug, newest post first (the site's order)."""
+
+    def published(self) -> frozenset[str]:
+        """Every page a build of the site as it is publishes that a preview may link to: the lists, and the
+        pages of the posts, contributors and tags in a published post (as shown: a live post as approved)."""
+        return frozenset({"", "contributors/", "feed.xml", *(page for row in self.rows.values() for page in row.published)})
+
+
+def indexed(root: Path) -> Indexed:
+    """The index brought up to date: the posts whose inputs changed since their row was made are read and
+    assessed again (all of them through the build cache when there are many); every problem raised at once."""
     root = root.resolve()
-    if slug is not None:
-        site = read_site(root)
-        return status_report((assess_post(site, site.post(slug)),), timeline=True)
     problems = Problems()
     config, contributors = load_config(root, problems), load_contributors(root, problems)
     folders = {path.name: post_signature(str(path)) for path in post_folders(root, problems)}
@@ -39,20 +54,37 @@ def site_status(root: Path, slug: str | None = None) -> list[str]:
                 if slug in folders and row.key == keys(folders[slug], row.voices, row.deadline)}
         stale = [slug for slug in folders if slug not in rows]
         made = [_row(status, keys, folders[status.post.slug], today) for status in
-                _assess(root, config, contributors, {slug: folders[slug] for slug in stale}, len(folders))]
+                _assess(root, config, contributors, {slug: folders[slug] for slug in stale})]
         index.replace([row for row in made if row.slug in stale], set(folders))
         rows.update((row.slug, row) for row in made)
     finally:
         index.close()
+    ordered = sorted(sorted(rows.values(), key=lambda r: r.slug), key=lambda r: r.date, reverse=True)
+    return Indexed(config, contributors, {row.slug: row for row in ordered})
+
+
+def site_status(root: Path, slug: str | None = None) -> list[str]:
+    """The status table of every post, or of one post with each voice's history."""
+    if slug is not None:
+        site = read_posts(root, frozenset({slug}))
+        return status_report((assess_post(site, site.post(slug)),), timeline=True)
+    rows = indexed(root).rows.values()
     if not rows:
         return status_report(())
-    ordered = sorted(sorted(rows.values(), key=lambda r: r.slug), key=lambda r: r.date, reverse=True)
-    return [line for row in ordered for line in row.lines] + status_summary(
-        [(row.slug, Inclusion[row.inclusion]) for row in ordered])
+    return [line for row in rows for line in row.lines] + status_summary(
+        [(row.slug, Inclusion[row.inclusion]) for row in rows])
 
 
-def _assess(root: Path, config: SiteConfig, contributors: dict[str, Contributor], stale: dict[str, tuple],
-            total: int) -> tuple[PostStatus, ...]:
+def read_posts(root: Path, slugs: frozenset[str]) -> Site:
+    """The site with only these posts read (the whole site when one of them is missing, so that the problem
+    names the posts there are)."""
+    root = root.resolve()
+    site = load_site(root, only=slugs)
+    return site if len(site.posts) == len(slugs) else read_site(root)
+
+
+def _assess(root: Path, config: SiteConfig, contributors: dict[str, Contributor],
+            stale: dict[str, tuple]) -> tuple[PostStatus, ...]:
     """The statuses of the `stale` posts (of every post when there are many), every problem raised at once."""
     problems = Problems()
     if len(stale) > REREAD:
@@ -87,5 +119,8 @@ def _row(status: PostStatus, keys: _Keys, signature: tuple, today: dt.date) -> R
     post = status.post
     voices = tuple(q.contributor_id for q in (*post.quotes, *post.unanswered))
     deadline = post.deadline.isoformat() if post.deadline else None
+    shown = status.published_post
+    published = () if shown is None else (f"posts/{shown.slug}/", *(f"contributors/{q.contributor_id}/"
+                                          for q in shown.quotes), *(tag_path(t) for t in shown.tags))
     return Row(post.slug, keys(signature, voices, deadline), post.date.isoformat(), deadline,
-               status.inclusion.name, voices, tuple(post_status(status, today)))
+               status.inclusion.name, voices, published, tuple(post_status(status, today)))

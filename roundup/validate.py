@@ -32,15 +32,17 @@ AVATAR_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 RESERVED = ("contributors", "posts", "themes")
 
 
-def load_site(root: Path, progress: Progress = SILENT, folders: Folders | None = None, workers: int = 1) -> Site:
-    """Read and validate the whole site under `root`; raise RoundupError listing every problem. Posts
-    unchanged since `folders` were read are taken from them; the others are read on `workers` processes."""
+def load_site(root: Path, progress: Progress = SILENT, folders: Folders | None = None, workers: int = 1,
+              only: frozenset[str] | None = None) -> Site:
+    """Read and validate the whole site under `root` (with `only`, just those posts); raise RoundupError
+    listing every problem. Posts unchanged since `folders` were read are taken from them; the others are
+    read on `workers` processes."""
     root = root.resolve()
     real_folder.cache_clear()  # a folder may have become a link since the last load (in `serve`)
     problems = Problems()
     config = load_config(root, problems)
     contributors = load_contributors(root, problems)
-    posts = load_posts(root, contributors, problems, progress, folders, workers)
+    posts = load_posts(root, contributors, problems, progress, folders, workers, only)
     problems.raise_if_any()
     assert config is not None
     return Site(config, contributors, posts)

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from roundup.avatars import Rendition, initials, picture
 from roundup.fields import slugify
-from roundup.gate import Inclusion, PostStatus, assess_post
+from roundup.gate import Inclusion, PostStatus
 from roundup.markdown import DEFAULT_ENGINE, render
 from roundup.live import profile_now
 from roundup.model import Contributor, Post, Profile, Quote, Site
@@ -352,29 +352,13 @@ def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView
                published: frozenset[str]) -> PostView:
     """The post as it will appear once published, one voice highlighted, each picture replaced by its
     inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing;
-    links only to the `published` pages (see `published_paths`). A voice without an inline picture is one
+    links only to the `published` pages (see `status.Indexed.published`). A voice without an inline picture is one
     whose words are not to be shown yet: it keeps its name only."""
     voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id],
                            contributor_path=v.contributor_path if v.contributor_path in published else None)
                    if v.id in inline else _awaiting(v) for v in view.voices)
     tags = tuple(t if t.path in published else replace(t, path=None) for t in view.tags)
     return replace(view, voices=voices, tags=tags, withheld=False, pending=())
-
-
-def published_paths(site: Site, posts: tuple[Post, ...]) -> frozenset[str]:
-    """The pages previews of `posts` could link to that a build of the site as it is now publishes: the
-    lists, and the pages of the posts, contributors and tags that appear in a published post (as it is
-    shown: a live post in its last approved version). Only the posts related to `posts` are assessed."""
-    slugs = {p.slug for p in posts}
-    people = {q.contributor_id for p in posts for q in p.quotes}
-    tags = {tag_path(t) for p in posts for t in p.tags}
-    related = [p for p in site.posts if p.slug in slugs
-               or not people.isdisjoint(q.contributor_id for q in p.quotes)
-               or not tags.isdisjoint(tag_path(t) for t in p.tags)]
-    shown = [p for p in (assess_post(site, p).published_post for p in related) if p is not None]
-    return frozenset({"", "contributors/", "feed.xml", *(f"posts/{p.slug}/" for p in shown),
-                      *(f"contributors/{q.contributor_id}/" for p in shown for q in p.quotes),
-                      *(tag_path(t) for p in shown for t in p.tags)})
 
 
 def _awaiting(voice: VoiceView) -> VoiceView:

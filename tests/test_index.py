@@ -16,7 +16,7 @@ from test_engine import KINDS, edit_quote, make_site, voices
 from roundup import status as status_module
 from roundup.errors import Problems
 from roundup.gate import assess_site
-from roundup.report import status_report
+from roundup.statustable import status_report
 from roundup.status import site_status
 from roundup.validate import load_site
 
@@ -140,3 +140,36 @@ def test_status_works_where_the_index_cannot_be_kept(tmp_path: Path):
         result = run_roundup("status", cwd=site)
         assert result.returncode == 0, result.stderr
         assert result.stdout.rstrip("\n").split("\n") == full(site)
+
+
+def posts_read(monkeypatch) -> list[str]:
+    """The post folders read from disk by any command, as they are read."""
+    from roundup import posts
+
+    read = []
+    real = posts.read_entry
+
+    def recording(root, folder, sig, contributors):
+        read.append(folder.name)
+        return real(root, folder, sig, contributors)
+
+    monkeypatch.setattr(posts, "read_entry", recording)
+    return read
+
+
+def test_a_preview_reads_only_the_posts_it_shows_and_links_only_to_published_pages(tmp_path: Path, monkeypatch):
+    from roundup.consent import preview
+
+    site = tmp_path / "site"
+    make_site(site, approved=True)
+    cid = voices(site, "post-00002")[0]  # waiting since make_site edited their quote
+    site_status(site)
+    read = posts_read(monkeypatch)
+    sent = preview(site, cid, "post-00002", deliver=False)
+    assert read == ["post-00002"] and len(sent.written) == 1
+    page = (site / "_previews" / cid / "post-00002.html").read_text()
+    theirs = [p.name for p in sorted((site / "posts").iterdir()) if cid in voices(site, p.name)]
+    assert f"https://bench.example/contributors/{cid}/" in page  # their page is published by their other posts
+    read.clear()
+    preview(site, cid, None, deliver=False)
+    assert sorted(read) == theirs and len(theirs) < 8

@@ -37,18 +37,19 @@ class BuildReport:
 
 
 def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT, copies: bool = False,
-            cache: Cache | None = None, workers: int = 1,
-            previous: Output | None = None) -> tuple[Site, tuple[PostStatus, ...], Output]:
+            cache: Cache | None = None, workers: int = 1, previous: Output | None = None,
+            later: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
     """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`).
     With `cache`, what is unchanged since it was saved is reused, as are pages of the `previous` build
-    made from the same inputs; the rest is done on `workers` processes."""
+    made from the same inputs; the rest is done on `workers` processes (with `later`, pages are rendered
+    when first asked for: see `render_site`)."""
     site = load_site(root, progress, cache.folders if cache else None, workers)
     problems = Problems()
     statuses = assess_site(site, problems, progress, copies, cache.folders.entries if cache else None,
                            cache.assessed if cache else None)
     problems.raise_if_any()
     return site, statuses, render_site(site, statuses, drafts, progress, cache.reuse(previous) if cache else None,
-                                       workers)
+                                       workers, later)
 
 
 def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT,

@@ -74,7 +74,6 @@ class Engine:
             out.keep(path, key, origin=sources.template)
             return None
         old = self.previous.files.get(path) if self.previous is not None else None
-        if old is not None and old.key == key and old.data is not None:
-            out.add(path, old.data, origin=sources.template, key=key)
+        if old is not None and old.key == key and out.carry(path, self.previous):
             return None
         return key

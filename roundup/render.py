@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from roundup.model import Site
 from roundup.progress import SILENT, Progress
 from roundup.theme import compile_templates, environment, render_template, static_files, template_digests
 from roundup.views import PagerView, Views, paginate
-from roundup.write import Ledger, Output
+from roundup.write import Later, Ledger, Output
 
 FEED_LIMIT = 50
 """The feed carries the newest posts only, as feed readers expect."""
@@ -38,18 +39,20 @@ class Reuse:
 
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
-                reuse: Reuse | None = None, workers: int = 1) -> Output:
+                reuse: Reuse | None = None, workers: int = 1, later: bool = False) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. Each page
     declares its `Sources` where it is queued, and the engine keeps a page already made from the same ones
     (published, or in the previous in-memory build of `serve`); post pages are rendered on `workers`
-    processes when there are many, then the lists that show them here."""
+    processes when there are many, then the lists that show them here. With `later` (`serve`), a page is
+    rendered when it is first asked for, except the first of each template, rendered now to find a broken
+    template before the build is served."""
     env = environment(site.config, compiled=reuse is not None)
     compile_templates(env, site.config.root)
     reuse = reuse if reuse is not None else Reuse()
     views = Views(site, statuses, drafts, reuse.views)
     out = Output()
     engine = Engine(_inputs(site, views, drafts, env, reuse.keys), reuse.ledger, reuse.previous, site.config.output)
-    page = _Pages(env, site, views, out, drafts, engine)
+    page = _Pages(env, site, views, out, drafts, engine, later)
     sv, base = views.site_view, site.config.base_url
     for post in views.posts:
         page(f"posts/{post.slug}/index.html", Sources("post.html", (post.slug,), settings=TEXT), post=post,
@@ -137,9 +140,9 @@ class _Pages:
     processes when there are many."""
 
     def __init__(self, env: jinja2.Environment, site: Site, views: Views, out: Output, drafts: bool,
-                 engine: Engine):
+                 engine: Engine, later: bool = False):
         self.env, self.site, self.views, self.out, self.drafts = env, site, views, out, drafts
-        self.engine = engine
+        self.engine, self.later = engine, later
         self.queued: list[tuple[str, str, str, dict, Callable[[], dict] | None]] = []
         """(path, template, key, context, later) of each page to render; forked workers inherit the list."""
 
@@ -153,14 +156,28 @@ class _Pages:
     def flush(self, label: str, progress: Progress, workers: int) -> None:
         """Render every queued page (in order, so the output is the same on any number of processes)."""
         queued = self.queued
+        if self.later:
+            self._flush_later()
+            return
         for done, data in enumerate(parallel.run(self._render_queued, range(len(queued)), workers), 1):
             path, template, key, _, _ = queued[done - 1]
             self.out.add(path, data, origin=template, key=key)
             progress(label, done, len(queued))
         self.queued = []
 
-    def _render_queued(self, index: int) -> bytes:
-        path, template, _, context, later = self.queued[index]
+    def _flush_later(self) -> None:
+        """Queue every page to be rendered when first asked for; the first of each template now."""
+        seen: set[str] = set()
+        for index, (path, template, key, _, _) in enumerate(self.queued):
+            made = Later(functools.partial(self._render_queued, index, self.queued))
+            if template not in seen:
+                seen.add(template)
+                made()
+            self.out.add_later(path, made, origin=template, key=key)
+        self.queued = []
+
+    def _render_queued(self, index: int, queued: list | None = None) -> bytes:
+        path, template, _, context, later = (queued if queued is not None else self.queued)[index]
         return self.render(path, template, {**context, **later()} if later else context)
 
     def render(self, path: str, template: str, context: dict) -> bytes:

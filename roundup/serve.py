@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
 import queue
@@ -25,7 +26,7 @@ from roundup.errors import Problems, RoundupError
 from roundup.theme import package_theme
 from roundup.validate import load_config
 from roundup.words import count
-from roundup.write import Output
+from roundup.write import Ledger, Output
 
 EVENTS = "/__roundup/events"
 DEBOUNCE = 0.04
@@ -87,15 +88,17 @@ class Server:
         self.live = Live()
         self.changed = threading.Condition()
         self.queue: queue.Queue[str] = queue.Queue()
-        self.cache = Cache(enabled=False)
-        """What the last rebuilds read, kept in memory: a rebuild reads and renders only what changed."""
+        self.cache = Cache.earlier(root)
+        """What the last build and rebuilds read (never saved here): a rebuild reads and renders only what
+        changed. Nothing is taken from the published output, which is not a drafts build."""
+        self.cache.ledger = Ledger()
 
     def rebuild(self, reason: str, paths: list[str] | None = None) -> None:
         """Build again after a batch of changed `paths` (None: look at every input)."""
         started = time.perf_counter()
         self.cache.folders.scanned = self.unchanged_posts(paths) if self.live.errors is None else {}
         try:
-            _, _, output = prepare(self.root, drafts=True, cache=self.cache, previous=self.live.output)
+            _, _, output = prepare(self.root, drafts=True, cache=self.cache, previous=self.live.output, later=True)
         except RoundupError as exc:
             with self.changed:
                 self.live.errors = exc.lines()
@@ -236,8 +239,12 @@ def handler_for(server: Server) -> type[BaseHTTPRequestHandler]:
                 return None
             status = 200 if key in output.files else 404
             key = key if status == 200 else "404.html"
-            item = output.files.get(key)
-            data = (item.data if item.data is not None else item.source.read_bytes()) if item else b"Not found"
+            try:
+                data = output.bytes_of(key) if key in output.files else b"Not found"
+            except RoundupError as exc:  # a page rendered on this request, whose template failed on it
+                lines = "\n".join(exc.lines())
+                return self.send(500, "text/html; charset=utf-8", b"<!doctype html><title>roundup</title><pre>"
+                                 + html.escape(lines).encode() + b"</pre>", generation)
             return self.send(status, _content_type(key), data, generation)
 
         def send(self, status: int, content_type: str, data: bytes, generation: int) -> None:

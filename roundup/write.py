@@ -8,6 +8,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,10 +70,28 @@ class Ledger:
         return found == len(self.written)
 
 
+class Later:
+    """A page made the first time its bytes are asked for (`serve`), then kept; safe across threads."""
+
+    __slots__ = ("make", "data", "lock")
+
+    def __init__(self, make: Callable[[], bytes]):
+        self.make: Callable[[], bytes] | None = make
+        self.data: bytes | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self) -> bytes:
+        with self.lock:
+            if self.data is None:
+                assert self.make is not None
+                self.data, self.make = self.make(), None
+            return self.data
+
+
 @dataclass(frozen=True, slots=True)
 class _File:
     data: bytes | None
-    """The bytes to write; None for a copy or a kept file."""
+    """The bytes to write; None for a copy, a kept file or a page made later."""
     source: Path | None
     """A file to copy (theme static files, pictures)."""
     origin: str
@@ -79,6 +99,14 @@ class _File:
     """What the page was made from (see `render`), remembered in the ledger."""
     kept: bool = False
     """The published file is already this one: it is carried over, not made again."""
+    later: Later | None = None
+    """Makes the bytes when they are first asked for."""
+
+    def content(self) -> bytes:
+        """The file's bytes (a kept file has none here: see `Output.bytes_of`)."""
+        if self.data is not None:
+            return self.data
+        return self.later() if self.later is not None else self.source.read_bytes()
 
 
 class Output:
@@ -98,6 +126,19 @@ class Output:
     def keep(self, path: str, key: str, origin: str) -> None:
         self._put(path, _File(None, None, origin, key, kept=True))
 
+    def add_later(self, path: str, make: Later, origin: str, key: str) -> None:
+        """A page whose bytes `make` gives when they are first asked for (by `bytes_of` or `commit`)."""
+        self._put(path, _File(None, None, origin, key, later=make))
+
+    def carry(self, path: str, other: Output) -> bool:
+        """Take the file at `path` from `other` (an earlier build in memory) as it is; False if it has none
+        that can be carried (a kept file lives on disk only)."""
+        item = other.files.get(path)
+        if item is None or item.kept:
+            return False
+        self._put(path, item)
+        return True
+
     def _put(self, path: str, item: _File) -> None:
         if path in self.files:
             raise RoundupError([Problem(item.origin, None, f"would write {path}, which "
@@ -110,9 +151,7 @@ class Output:
     def bytes_of(self, path: str, published: Path | None = None) -> bytes:
         """The content of one file of the build (a kept one is read from the `published` output)."""
         item = self.files[path]
-        if item.data is not None:
-            return item.data
-        return (item.source or published / path).read_bytes()
+        return (published / path).read_bytes() if item.kept else item.content()
 
     def commit(self, folder: Path, progress: Progress = SILENT, ledger: Ledger | None = None,
                spare: Path | None = None) -> None:
@@ -148,8 +187,7 @@ class Output:
         old = ledger.pages.get(path)
         if old is None or not ledger.untouched(path, folder):
             return False
-        data = item.data if item.data is not None else item.source.read_bytes()
-        return old[1] == hashlib.sha256(data).hexdigest()
+        return old[1] == hashlib.sha256(item.content()).hexdigest()
 
     def _write_all(self, staging: Path, folder: Path, plan: dict[str, bool], progress: Progress,
                    ledger: Ledger) -> None:
@@ -176,7 +214,7 @@ class Output:
                 _link_or_copy(folder / path, target)
                 sha = ledger.pages[path][1]
             else:
-                data = item.data if item.data is not None else item.source.read_bytes()
+                data = item.content()
                 target.write_bytes(data)
                 sha = hashlib.sha256(data).hexdigest()
                 self.written += 1

@@ -7,6 +7,10 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import threading
+import urllib.error
+import urllib.request
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -230,3 +234,51 @@ def test_a_private_field_changes_no_page_and_writes_nothing(tmp_path: Path):
     edit_private(site)
     report = build(site)
     assert report.written == 0 and keys(site) == before
+
+
+def test_serve_starts_from_the_build_cache_and_renders_a_page_when_it_is_first_asked_for(tmp_path: Path,
+                                                                                         monkeypatch):
+    from roundup import posts
+    from roundup.serve import Server
+
+    site = tmp_path / "site"
+    make_site(site, approved=True)
+    build(site)
+    read = []
+    real = posts.read_entry
+    monkeypatch.setattr(posts, "read_entry", lambda root, folder, *rest: read.append(folder.name) or
+                        real(root, folder, *rest))
+    server = Server(site, "/")
+    server.rebuild("initial build")
+    assert server.live.errors is None and read == [], "serve read post folders the build cache holds"
+    files = server.live.output.files
+    waiting = [path for path, item in files.items() if item.later is not None and item.later.data is None]
+    templates = {files[path].origin for path in files if files[path].later is not None}
+    assert len(waiting) == len([p for p in files if files[p].later is not None]) - len(templates) > 10
+    assert output_bytes(server.live.output) == output_bytes(prepare(site, drafts=True)[2])
+    assert all(files[path].later.data is not None for path in waiting)
+
+
+def test_a_page_whose_template_fails_on_its_data_answers_with_the_problem(tmp_path: Path):
+    from roundup.serve import Server, handler_for
+
+    site = tmp_path / "site"
+    make_site(site, approved=True)
+    target = site / "themes" / "default" / "templates" / "post.html"
+    target.parent.mkdir(parents=True)
+    target.write_text((PACKAGED / "templates" / "post.html").read_text().replace(
+        "{% block content %}", "{% block content %}{% if post.slug == 'post-00001' %}{{ no_such_thing.x }}{% endif %}",
+        1))
+    server = Server(site, "/")
+    server.rebuild("initial build")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(server))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        assert urllib.request.urlopen(base + "posts/post-00003/").status == 200
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(base + "posts/post-00001/")
+        body = failed.value.read().decode()
+        assert failed.value.code == 500 and "themes/default/templates/post.html" in body and "no_such_thing" in body
+    finally:
+        httpd.shutdown()

@@ -38,18 +38,18 @@ class BuildReport:
 
 def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT, copies: bool = False,
             cache: Cache | None = None, workers: int = 1, previous: Output | None = None,
-            later: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
+            later: bool = False, spool: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
     """Everything a build would write, validated and rendered in memory (`copies`: see `assess_site`).
     With `cache`, what is unchanged since it was saved is reused, as are pages of the `previous` build
     made from the same inputs; the rest is done on `workers` processes (with `later`, pages are rendered
-    when first asked for: see `render_site`)."""
+    when first asked for; with `spool`, they go to disk as they are made: see `render_site`)."""
     site = load_site(root, progress, cache.folders if cache else None, workers)
     problems = Problems()
     statuses = assess_site(site, problems, progress, copies, cache.folders.entries if cache else None,
                            cache.assessed if cache else None)
     problems.raise_if_any()
     return site, statuses, render_site(site, statuses, drafts, progress, cache.reuse(previous) if cache else None,
-                                       workers, later)
+                                       workers, later, spool)
 
 
 def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT,
@@ -65,13 +65,16 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
         report = cache.report if cache.inputs == inputs and cache.published_untouched() else None
         if report is None:
             cache.load_posts()
-            site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers())
+            site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers(),
+                                             spool=True)
             withheld = tuple(s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
             live = tuple(s for s in statuses if s.inclusion is Inclusion.LIVE)
             down = tuple(s for s in statuses if s.inclusion is Inclusion.CANCELLED and s.down)
             published = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
             report = BuildReport(site.config.output, published, withheld, live, down, len(output), 0, 0.0, drafts)
         if strict and (report.withheld or report.live):
+            if report is not cache.report:
+                output.discard()
             raise RoundupError([_withheld_problem(s) for s in report.withheld + report.live])
         if report is cache.report:  # the published site is this build already
             tidy(report.output)

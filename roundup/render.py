@@ -18,7 +18,7 @@ from roundup.model import Site
 from roundup.progress import SILENT, Progress
 from roundup.theme import compile_templates, environment, render_template, static_files, template_digests
 from roundup.views import PagerView, Views, paginate
-from roundup.write import Later, Ledger, Output
+from roundup.write import Later, Ledger, Output, spool_for
 
 FEED_LIMIT = 50
 """The feed carries the newest posts only, as feed readers expect."""
@@ -39,18 +39,29 @@ class Reuse:
 
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
-                reuse: Reuse | None = None, workers: int = 1, later: bool = False) -> Output:
+                reuse: Reuse | None = None, workers: int = 1, later: bool = False, spool: bool = False) -> Output:
     """Every page, feed, static file and avatar of the build, in memory; nothing is written yet. Each page
     declares its `Sources` where it is queued, and the engine keeps a page already made from the same ones
     (published, or in the previous in-memory build of `serve`); post pages are rendered on `workers`
     processes when there are many, then the lists that show them here. With `later` (`serve`), a page is
     rendered when it is first asked for, except the first of each template, rendered now to find a broken
-    template before the build is served."""
+    template before the build is served. With `spool` (`build`), pages go to disk as they are made (see
+    `Output`), not to memory."""
+    out = Output(spool_for(site.config.output) if spool else None)
+    try:
+        _render(site, statuses, drafts, progress, reuse, workers, later, out)
+    except BaseException:
+        out.discard()
+        raise
+    return out
+
+
+def _render(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress, reuse: Reuse | None,
+            workers: int, later: bool, out: Output) -> None:
     env = environment(site.config, compiled=reuse is not None)
     compile_templates(env, site.config.root)
     reuse = reuse if reuse is not None else Reuse()
     views = Views(site, statuses, drafts, reuse.views)
-    out = Output()
     engine = Engine(_inputs(site, views, drafts, env, reuse.keys), reuse.ledger, reuse.previous, site.config.output)
     page = _Pages(env, site, views, out, drafts, engine, later)
     sv, base = views.site_view, site.config.base_url
@@ -94,7 +105,6 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
     # about a second more than rendering its few hundred changed list pages here (measured)
     page.flush("rendering pages", progress, 1)
     _copy_files(site, views, out)
-    return out
 
 
 TEXT = (*SITE, "markdown")

@@ -101,6 +101,10 @@ class _File:
     """The published file is already this one: it is carried over, not made again."""
     later: Later | None = None
     """Makes the bytes when they are first asked for."""
+    sha: str | None = None
+    """The sha256 of the bytes, when known (a page spooled to disk)."""
+    spooled: bool = False
+    """`source` is this build's own copy in the spool: it is moved into the output, not copied."""
 
     def content(self) -> bytes:
         """The file's bytes (a kept file has none here: see `Output.bytes_of`)."""
@@ -112,13 +116,25 @@ class _File:
 class Output:
     """Files of one build, by output path; writing one path twice is a bug and is refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool: Path | None = None) -> None:
         self.files: dict[str, _File] = {}
         self.written = 0
         """How many files the last commit wrote (the rest were unchanged)."""
+        self.spool = spool
+        """Where pages go as they are added, instead of memory (`spool_for`); removed by `commit`/`discard`."""
 
     def add(self, path: str, data: bytes, origin: str, key: str | None = None) -> None:
-        self._put(path, _File(data, None, origin, key))
+        if self.spool is None:
+            self._put(path, _File(data, None, origin, key))
+            return
+        spooled = self.spool / str(len(self.files))
+        spooled.write_bytes(data)
+        self._put(path, _File(None, spooled, origin, key, sha=hashlib.sha256(data).hexdigest(), spooled=True))
+
+    def discard(self) -> None:
+        """Remove the spool of a build that will not be committed."""
+        if self.spool is not None:
+            shutil.rmtree(self.spool, ignore_errors=True)
 
     def copy(self, path: str, source: Path, origin: str) -> None:
         self._put(path, _File(None, source, origin))
@@ -160,11 +176,16 @@ class Output:
         and when nothing at all changed, nothing is touched; the ledger then describes the new output.
         With `spare`, the output this build replaces is kept there, and the next build is made in it:
         only the files that changed are replaced (never rewritten in place: they may be hard links)."""
-        ledger = ledger if ledger is not None else Ledger()
+        try:
+            self._commit(folder, progress, ledger if ledger is not None else Ledger(), spare)
+        finally:
+            self.discard()
+
+    def _commit(self, folder: Path, progress: Progress, ledger: Ledger, spare: Path | None) -> None:
         check_replaceable(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         with locked(folder.parent):
-            _clean_leftovers(folder)
+            _clean_leftovers(folder, self.spool)
             plan = {path: self._unchanged(path, item, folder, ledger) for path, item in self.files.items()}
             if all(plan.values()) and set(plan) == set(ledger.written) and ledger.output_untouched(folder):
                 self.written = 0  # the published site is this build already: leave it be
@@ -187,7 +208,7 @@ class Output:
         old = ledger.pages.get(path)
         if old is None or not ledger.untouched(path, folder):
             return False
-        return old[1] == hashlib.sha256(item.content()).hexdigest()
+        return old[1] == (item.sha or hashlib.sha256(item.content()).hexdigest())
 
     def _write_all(self, staging: Path, folder: Path, plan: dict[str, bool], progress: Progress,
                    ledger: Ledger) -> None:
@@ -214,9 +235,7 @@ class Output:
                 _link_or_copy(folder / path, target)
                 sha = ledger.pages[path][1]
             else:
-                data = item.content()
-                target.write_bytes(data)
-                sha = hashlib.sha256(data).hexdigest()
+                sha = _put_file(item, target)
                 self.written += 1
             st = target.stat()
             pages[path], written[path] = (item.key or "", sha), (st.st_ino, st.st_size, st.st_mtime_ns)
@@ -224,6 +243,23 @@ class Output:
             (staging / MARKER).write_text("This folder is written by `roundup build` and replaced whole on each "
                                           "build.\n")
         ledger.pages, ledger.written = pages, written
+
+
+def _put_file(item: _File, target: Path) -> str:
+    """Write one file of the build at `target` (a spooled page is moved there); its sha256."""
+    if item.spooled:
+        os.replace(item.source, target)
+        return item.sha
+    data = item.content()
+    target.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def spool_for(folder: Path) -> Path:
+    """A new folder beside the output `folder` (so its files can be moved in) for a build's pages as they
+    are made; named like a staging folder, so one a killed build left is cleaned up with them."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-spool-", dir=folder.parent))
 
 
 def _staging(folder: Path, spare: Path | None) -> Path:
@@ -330,11 +366,12 @@ def tidy(folder: Path) -> None:
         _clean_leftovers(folder)
 
 
-def _clean_leftovers(folder: Path) -> None:
-    """Remove staging folders that an interrupted build left beside the output."""
+def _clean_leftovers(folder: Path, mine: Path | None = None) -> None:
+    """Remove staging folders that an interrupted build left beside the output (not this build's `mine`)."""
     if folder.parent.is_dir():
         for stale in folder.parent.glob(f".{folder.name}.new-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            if stale != mine:
+                shutil.rmtree(stale, ignore_errors=True)
         for stale in folder.parent.glob(f".{folder.name}.old-*"):
             if folder.exists():
                 shutil.rmtree(stale, ignore_errors=True)

@@ -282,3 +282,23 @@ def test_a_page_whose_template_fails_on_its_data_answers_with_the_problem(tmp_pa
         assert failed.value.code == 500 and "themes/default/templates/post.html" in body and "no_such_thing" in body
     finally:
         httpd.shutdown()
+
+
+def test_a_build_keeps_its_pages_on_disk_as_they_are_made_and_leaves_no_spool_behind(tmp_path: Path):
+    from roundup.errors import RoundupError
+
+    site = tmp_path / "site"
+    make_site(site, approved=True)
+    _, _, output = prepare(site, spool=True)
+    pages = [item for item in output.files.values() if item.key is not None]
+    assert len(pages) > 30 and all(item.data is None and item.spooled for item in pages)
+    assert len(list(output.spool.iterdir())) == sum(item.spooled for item in output.files.values())
+    output.commit(site / "_site")
+    leftovers = [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    assert leftovers == [] and tree_bytes(site / "_site") == cold(site, tmp_path / "cold", False)
+    broken = site / "themes" / "default" / "templates" / "tag.html"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{% extends 'base.html' %}{% block content %}{{ tag.nothing.here }}{% endblock %}")
+    with pytest.raises(RoundupError):
+        build(site)
+    assert [p.name for p in site.iterdir() if p.name.startswith("._site")] == []

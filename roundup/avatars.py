@@ -11,7 +11,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
+from html import escape as _escape
 
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import state_dir
@@ -129,7 +129,7 @@ def data_uri(site_root: Path, person: Contributor) -> tuple[str, bool]:
 def placeholder_svg(person: Contributor) -> bytes:
     """A square of colour with the person's initials; the text is escaped, so the file is inert."""
     background, ink = TONES[int(hashlib.sha256(person.id.encode()).hexdigest(), 16) % len(TONES)]
-    letters = escape(initials(person.profile.name))
+    letters = _escape(initials(person.profile.name), quote=False)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240">'
             f'<rect width="240" height="240" fill="{background}"/>'
             f'<text x="120" y="120" dy="0.35em" text-anchor="middle" fill="{ink}" font-size="96" '

@@ -7,20 +7,27 @@ import os
 import sys
 from pathlib import Path
 
-from roundup import __version__, consent, outreach, scaffold
-from roundup.build import build, prepare
-from roundup.cache import read_site
+from typing import TYPE_CHECKING
+
+from roundup import __version__
 from roundup.errors import Problems, RoundupError, UsageError
 from roundup.fields import ID_RE
 from roundup.gate import Inclusion, PostStatus
-from roundup.progress import Progress
-from roundup.report import build_summary
-from roundup.status import site_status
 from roundup.validate import find_site, load_config
 from roundup.words import count, id_advice
 
+if TYPE_CHECKING:
+    from roundup import consent
+
+# Each command imports what it runs: a command pays only for its own modules (Jinja2, the mail parsers,
+# the HTTP server...), which at every start of `status` or `approve` is a good part of a second.
+
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from roundup.build import build
+    from roundup.progress import Progress
+    from roundup.report import build_summary
+
     progress = Progress.on_terminal(sys.stderr, quiet=args.quiet)
     report = build(args.site, drafts=args.drafts, strict=args.strict, progress=progress)
     lines = build_summary(report, quiet=args.quiet)
@@ -30,6 +37,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from roundup.build import prepare
+
     site, statuses, output = prepare(args.site, drafts=True, copies=True)
     publish = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
     print(f"No problems in {count(len(site.posts), 'post')} and {count(len(site.contributors), 'contributor')}; "
@@ -38,12 +47,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from roundup.status import site_status
+
     print("\n".join(site_status(args.site, args.post)))
     return 0
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
     """approve / decline <contributor> <slug>, or approve --token TOKEN."""
+    from roundup import consent
+    from roundup.cache import read_site
+
     decision = "approved" if args.command == "approve" else "declined"
     if getattr(args, "token", None):
         if args.contributor or args.slug:
@@ -79,6 +93,8 @@ def after_answer(status: PostStatus) -> str:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    from roundup import consent
+
     sent = consent.preview(args.site, args.contributor, args.post, args.send)
     for slug in sent.cancelled:
         print(f"No preview for {slug}: it is cancelled (status: cancelled in posts/{slug}/post.md).")
@@ -95,6 +111,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """invite <slug> / remind [<slug>]."""
+    from roundup import outreach
+
     if args.command == "invite":
         sent = outreach.invite(args.site, args.slug, args.contributor, args.send)
     else:
@@ -118,6 +136,8 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 def cmd_notice(args: argparse.Namespace) -> int:
     """cancel / thank <slug>."""
+    from roundup import consent
+
     if args.command == "thank":
         return report_sent(consent.thank(args.site, args.slug, args.send), args.send)
     sent = consent.cancel(args.site, args.slug, args.send, args.reason)
@@ -160,6 +180,8 @@ def report_sent(sent: consent.Sent, delivered: bool) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from roundup import scaffold
+
     if args.kind != "site" and not args.name:
         raise UsageError(f"usage: roundup new {args.kind} <{'slug' if args.kind == 'post' else 'id'}>")
     if args.kind == "site":

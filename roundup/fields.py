@@ -86,6 +86,8 @@ class Fields:
         """Report every key that is not one of `fields` but looks like a typo of one (`handel`, `Bio`); other
         keys are welcome. `advice` says what to do when such a key is meant."""
         for key in self.data:
+            if key in fields:  # the usual case, and no typo of another: a field name is no close match of one
+                continue
             meant = close_match(key, fields)
             if meant and key != meant:
                 self.problems.add(self.path, self.line(key),

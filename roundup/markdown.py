@@ -7,8 +7,12 @@ import html
 import re
 from functools import lru_cache
 
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
+
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -49,6 +53,8 @@ def render(text: str, min_heading: int = 2, engine: str = DEFAULT_ENGINE) -> Mar
 
 @lru_cache(maxsize=None)
 def _markdown_it(min_heading: int) -> MarkdownIt:
+    from markdown_it import MarkdownIt  # loaded by the commands that render, not by every command
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.validateLink = safe_link

@@ -4,6 +4,8 @@ only the others are read and assessed again (all of them, through the build cach
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import marshal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +114,8 @@ class _Keys:
 
     def __call__(self, signature: tuple, voices: tuple[str, ...], deadline: str | None) -> str:
         late = deadline is not None and dt.date.fromisoformat(deadline) < self.today
-        return key_of(signature, [(cid, self.profiles.get(cid)) for cid in voices], self.settings, late)
+        parts = (signature, [(cid, self.profiles.get(cid)) for cid in voices], self.settings, late)
+        return hashlib.sha256(marshal.dumps(parts, 2)).hexdigest()  # marshal 2: no references, so the same data gives the same bytes
 
 
 def _row(status: PostStatus, keys: _Keys, signature: tuple, today: dt.date) -> Row:

@@ -85,7 +85,8 @@ def post_folders(root: Path, problems: Problems, only: frozenset[str] | None = N
     """Every posts/<slug>/ folder (with `only`, those of these slugs), by name; a folder whose name is no
     slug is a problem."""
     if only is not None:
-        return [root / "posts" / slug for slug in sorted(only) if ID_RE.match(slug) and (root / "posts" / slug).is_dir()]
+        return [root / "posts" / slug for slug in sorted(only)
+                if ID_RE.match(slug) and (root / "posts" / slug).is_dir()]
     found = []
     for path in sorted((root / "posts").iterdir()) if (root / "posts").is_dir() else ():
         if path.name.startswith(".") or not path.is_dir():

@@ -9,7 +9,7 @@ from pathlib import Path
 from roundup import parallel
 from roundup.cache import Cache, fingerprint
 from roundup.errors import Problem, Problems, RoundupError
-from roundup.gate import Inclusion, PostStatus, assess_site
+from roundup.gate import Held, Inclusion, PostStatus, assess_site
 from roundup.model import Site
 from roundup.progress import SILENT, Progress
 from roundup.render import render_site
@@ -23,11 +23,11 @@ class BuildReport:
 
     output: Path
     published: int
-    withheld: tuple[PostStatus, ...]
+    withheld: tuple[Held, ...]
     """Withheld and draft posts (shown with --drafts, left out otherwise), with who is pending."""
-    live: tuple[PostStatus, ...]
+    live: tuple[Held, ...]
     """Posts online in their last fully approved version while a newer one waits (counted as published)."""
-    cancelled: tuple[PostStatus, ...]
+    cancelled: tuple[Held, ...]
     """Cancelled posts that every voice had approved: taken down (they are not shown any more)."""
     pages: int
     written: int
@@ -67,9 +67,9 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
             cache.load_posts()
             site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers(),
                                              spool=True)
-            withheld = tuple(s for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
-            live = tuple(s for s in statuses if s.inclusion is Inclusion.LIVE)
-            down = tuple(s for s in statuses if s.inclusion is Inclusion.CANCELLED and s.down)
+            withheld = tuple(Held.of(s) for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
+            live = tuple(Held.of(s) for s in statuses if s.inclusion is Inclusion.LIVE)
+            down = tuple(Held.of(s) for s in statuses if s.inclusion is Inclusion.CANCELLED and s.down)
             published = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
             report = BuildReport(site.config.output, published, withheld, live, down, len(output), 0, 0.0, drafts)
         if strict and (report.withheld or report.live):
@@ -91,13 +91,12 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     return replace(report, seconds=time.perf_counter() - started)
 
 
-def _withheld_problem(status: PostStatus) -> Problem:
-    if status.inclusion is Inclusion.LIVE:
-        return Problem(status.post.source, None, "waiting (--strict): live: " + status.live_summary)
-    reasons = list(status.post_reasons)
-    if status.down:
-        reasons.append(f"taken down: {status.down}")
-    if status.pending:
-        reasons.append("waiting for " + "; ".join(f"{v.contributor_id} ({v.reason})" for v in status.pending))
-    return Problem(status.post.source, None, f"withheld (--strict): {'; '.join(reasons)}")
-
+def _withheld_problem(held: Held) -> Problem:
+    if held.inclusion is Inclusion.LIVE:
+        return Problem(held.source, None, f"waiting (--strict): live: {held.live_summary}")
+    reasons = list(held.reasons)
+    if held.down:
+        reasons.append(f"taken down: {held.down}")
+    if held.pending:
+        reasons.append("waiting for " + "; ".join(f"{cid} ({reason})" for cid, _, reason in held.pending))
+    return Problem(held.source, None, f"withheld (--strict): {'; '.join(reasons)}")

@@ -26,7 +26,7 @@ from roundup.theme import package_theme
 from roundup.validate import load_site
 from roundup.write import Ledger, Output
 
-FORMAT = (6, __version__, sys.version_info[:2])
+FORMAT = (7, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 STATE, POSTS = "state.pickle", "posts.pickle"
 """The cache is two files: what the last build wrote (small, enough to see that nothing changed), and
@@ -189,7 +189,7 @@ def _register_fast_pickling() -> None:
 
     for cls in (model.Post, model.Quote, model.Contributor, model.Profile, model.Link, model.Avatar,
                 model.Live, model.LiveVoice, approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus,
-                yamlfast.Deferred):
+                yamlfast.Deferred, gate.Held):
         names = tuple(f.name for f in dataclasses.fields(cls))
         copyreg.pickle(cls, lambda obj, cls=cls, names=names: (cls, tuple(getattr(obj, n) for n in names)))
 

@@ -87,14 +87,49 @@ class PostStatus:
     @property
     def post_reasons(self) -> tuple[str, ...]:
         """Why the post itself is held back, apart from its voices."""
-        reasons = []
-        if self.post.status == "draft":
-            reasons.append("the post's status is draft")
-        if not self.voices:
-            reasons.append("the post has no voices yet")
-        if self.post.deadline and self.pending and self.post.deadline < dt.date.today():
-            reasons.append(f"the deadline {self.post.deadline.isoformat()} has passed")
-        return tuple(reasons)
+        return post_reasons(self.post.status == "draft", bool(self.voices), self.post.deadline, bool(self.pending))
+
+
+def post_reasons(draft: bool, voices: bool, deadline: dt.date | None, pending: bool) -> tuple[str, ...]:
+    """Why a post is held back, apart from its voices: a draft, no voices, a deadline passed (as of today)."""
+    reasons = []
+    if draft:
+        reasons.append("the post's status is draft")
+    if not voices:
+        reasons.append("the post has no voices yet")
+    if deadline and pending and deadline < dt.date.today():
+        reasons.append(f"the deadline {deadline.isoformat()} has passed")
+    return tuple(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A post the build did not publish as it is, as its summary and --strict tell it: small, so that the
+    build cache keeps it for the next build where nothing changed (not the whole post and its voices)."""
+
+    slug: str
+    source: str
+    inclusion: Inclusion
+    draft: bool
+    voices: int
+    deadline: dt.date | None
+    pending: tuple[tuple[str, str, str], ...]
+    """(contributor id, state, reason) of each voice not approved."""
+    down: str | None
+    live_summary: str | None
+    """For a live post: which version stays online, and who the new one waits for."""
+
+    @classmethod
+    def of(cls, status: PostStatus) -> Held:
+        post = status.post
+        return cls(post.slug, post.source, status.inclusion, post.status == "draft", len(status.voices),
+                   post.deadline, tuple((v.contributor_id, v.state.value, v.reason) for v in status.pending),
+                   status.down, status.live_summary if status.inclusion is Inclusion.LIVE else None)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the post itself is held back (as of today), apart from its voices."""
+        return post_reasons(self.draft, bool(self.voices), self.deadline, bool(self.pending))
 
 
 @dataclass(slots=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from roundup.build import BuildReport
-from roundup.gate import Inclusion, PostStatus
-from roundup.statustable import table, why
+from roundup.gate import Held, Inclusion
+from roundup.statustable import table
 from roundup.words import count
 
 SCREEN = 40
@@ -14,10 +14,7 @@ SCREEN = 40
 def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
     """Each withheld post and why (a screenful at most), then one line: published, withheld, files written,
     time. Quiet keeps only the withheld posts: a page the user expects may be missing."""
-    blocks = [[f"  live       {s.post.slug}: {s.live_summary}"] for s in report.live]
-    blocks += [withheld_lines(status, report.drafts) for status in report.withheld]
-    blocks += [[f"  cancelled  {s.post.slug}: taken down: {s.down}"] for s in report.cancelled]
-    lines = _screenful(blocks, report)
+    lines = _screenful(report)
     if quiet:
         return lines
     drafts = " (with drafts: not for deploying)" if report.drafts else ""
@@ -28,25 +25,35 @@ def build_summary(report: BuildReport, quiet: bool = False) -> list[str]:
                     f"{report.pages - report.written} unchanged."]
 
 
-def _screenful(blocks: list[list[str]], report: BuildReport) -> list[str]:
-    """The posts' lines while they fit on a screen; then how many posts were left out, and where to see them."""
+def _screenful(report: BuildReport) -> list[str]:
+    """The posts' lines while they fit on a screen; then how many posts were left out, and where to see them
+    (the lines of the posts left out are never made: a site from outside may have thousands)."""
+    held = report.live + report.withheld + report.cancelled
     lines: list[str] = []
-    for shown, block in enumerate(blocks):
-        if len(lines) + len(block) > SCREEN - 1 and len(blocks) - shown > 1:
-            rest = report.live + report.withheld + report.cancelled
-            waiting = sum(len(s.pending) for s in rest[shown:] if s.inclusion is not Inclusion.CANCELLED)
-            return lines + [f"  … and {count(len(blocks) - shown, 'more post')} ({count(waiting, 'voice')} waiting): "
+    for shown, post in enumerate(held):
+        block = _lines(post, report.drafts)
+        if len(lines) + len(block) > SCREEN - 1 and len(held) - shown > 1:
+            waiting = sum(len(h.pending) for h in held[shown:] if h.inclusion is not Inclusion.CANCELLED)
+            return lines + [f"  … and {count(len(held) - shown, 'more post')} ({count(waiting, 'voice')} waiting): "
                             "`roundup status` lists every one"]
         lines += block
     return lines
 
 
-def withheld_lines(status: PostStatus, drafts: bool = False) -> list[str]:
+def _lines(held: Held, drafts: bool) -> list[str]:
+    if held.inclusion is Inclusion.LIVE:
+        return [f"  live       {held.slug}: {held.live_summary}"]
+    if held.inclusion is Inclusion.CANCELLED:
+        return [f"  cancelled  {held.slug}: taken down: {held.down}"]
+    return withheld_lines(held, drafts)
+
+
+def withheld_lines(held: Held, drafts: bool = False) -> list[str]:
     shown = " (rendered with a draft banner)" if drafts else ""
-    reasons = [f"taken down: {status.down}"] if status.down else []
-    reasons += status.post_reasons
-    if status.pending:
-        reasons.append(f"waiting for {len(status.pending)} of {count(len(status.voices), 'voice')}")
-    lines = [f"  withheld   {status.post.slug}{shown}: {'; '.join(reasons)}"]
-    rows = [[v.contributor_id, v.state.value, why(v)] for v in status.pending]
+    reasons = [f"taken down: {held.down}"] if held.down else []
+    reasons += held.reasons
+    if held.pending:
+        reasons.append(f"waiting for {len(held.pending)} of {count(held.voices, 'voice')}")
+    lines = [f"  withheld   {held.slug}{shown}: {'; '.join(reasons)}"]
+    rows = [[cid, state, reason.removeprefix(state + " ")] for cid, state, reason in held.pending]
     return lines + table(rows, indent="               ")

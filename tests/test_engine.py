@@ -302,3 +302,17 @@ def test_a_build_keeps_its_pages_on_disk_as_they_are_made_and_leaves_no_spool_be
     with pytest.raises(RoundupError):
         build(site)
     assert [p.name for p in site.iterdir() if p.name.startswith("._site")] == []
+
+
+def test_the_report_a_build_keeps_for_the_next_is_small_and_says_the_same(tmp_path: Path):
+    """The cached report of a build that withheld every post holds what its summary says, not the posts."""
+    from roundup.report import build_summary
+
+    site = tmp_path / "site"
+    make_site(site, approved=False)
+    first = build(site)
+    state = (site / ".roundup" / "cache" / "state.pickle").read_bytes()
+    words = (site / "posts" / "post-00003" / "quotes" / f"{voices(site, 'post-00003')[0]}.md").read_text()
+    assert words.split("\n---\n")[-1][:40].encode() not in state and len(first.withheld) == 8
+    again = build(site)
+    assert again.written == 0 and build_summary(again)[:-1] == build_summary(first)[:-1]

@@ -196,8 +196,8 @@ class Views:
     """Builds view objects for one build, rendering each piece of Markdown once."""
 
     def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool, memo: dict | None = None):
-        """`memo`: by slug, the post views made by an earlier build in this process (`serve`), reused for
-        the very same post status under the same settings; renewed here."""
+        """`memo`: by slug, the post views (status, settings, view, appearances) made by an earlier build in
+        this process (`serve`), reused for the very same post status under the same settings; renewed here."""
         self.site, self.memo = site, memo if memo is not None else {}
         self.base, self.engine = site.config.base_url, site.config.markdown
         shown = {Inclusion.PUBLISHED, Inclusion.LIVE} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
@@ -215,7 +215,7 @@ class Views:
         if known is not None and known[0] is status and known[1] == settings:
             return known[2]
         view = self._post(status)
-        self.memo[status.post.slug] = (status, settings, view)
+        self.memo[status.post.slug] = (status, settings, view, None)
         return view
 
     def shows_live(self, status: PostStatus) -> bool:
@@ -294,13 +294,22 @@ class Views:
         """Everyone who appears in a shown post, sorted by name, with their appearances."""
         appearances: dict[str, list[AppearanceView]] = {}
         for view in self.posts:
-            for voice in view.voices:
-                appearances.setdefault(voice.id, []).append(AppearanceView(
-                    view.title, view.path, view.date_iso, view.date_display, voice.anchor,
-                    voice.prompt, view.withheld))
+            for voice_id, appearance in self._appearances(view):
+                appearances.setdefault(voice_id, []).append(appearance)
         shown = self.shown_people()
         people = [self.contributor(shown[cid], tuple(a)) for cid, a in appearances.items()]
         return tuple(sorted(people, key=lambda c: (c.name.casefold(), c.id)))
+
+    def _appearances(self, view: PostView) -> tuple[tuple[str, AppearanceView], ...]:
+        """Each voice's appearance in a post, remembered with the view in `memo` (`serve`)."""
+        known = self.memo.get(view.slug)
+        if known is not None and known[2] is view and known[3] is not None:
+            return known[3]
+        made = tuple((voice.id, AppearanceView(view.title, view.path, view.date_iso, view.date_display, voice.anchor,
+                                               voice.prompt, view.withheld)) for voice in view.voices)
+        if known is not None and known[2] is view:
+            self.memo[view.slug] = (*known[:3], made)
+        return made
 
     def shown_people(self) -> dict[str, Contributor]:
         """Contributor id → the person as their own page shows them: with today's profile where a shown post

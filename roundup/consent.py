@@ -47,7 +47,7 @@ def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: b
     if contributor_id is not None and contributor_id not in known.contributors:
         raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
     theirs = {slug} if slug is not None else {r.slug for r in known.rows.values() if contributor_id in r.voices}
-    site = read_posts(root, frozenset(theirs))
+    site = read_posts(root, frozenset(theirs), known)
     require_editor_email(site)
     now = dt.datetime.now(dt.timezone.utc)
     pending = due(site, contributor_id, slug)

@@ -29,7 +29,7 @@ class Row:
 
     slug: str
     key: str
-    """The digest of everything the row was made from (see `status.row_key`)."""
+    """The digest of everything the row was made from (see `status._Keys`)."""
     date: str
     """The post's date (ISO), to keep the posts in the site's order without reading them."""
     deadline: str | None

@@ -15,7 +15,7 @@ from roundup.errors import Problems
 from roundup.gate import Inclusion, PostStatus, assess_post, assess_site
 from roundup.index import Index, Row
 from roundup.model import Contributor, Site, SiteConfig
-from roundup.posts import post_folders, post_signature, read_entry
+from roundup.posts import load_posts, post_folders, post_signature, read_entry
 from roundup.statustable import post_status, status_report, status_summary, utc_today
 from roundup.validate import load_config, load_contributors, load_site
 from roundup.views import tag_path
@@ -78,11 +78,16 @@ def site_status(root: Path, slug: str | None = None) -> list[str]:
         [(row.slug, Inclusion[row.inclusion]) for row in rows])
 
 
-def read_posts(root: Path, slugs: frozenset[str]) -> Site:
+def read_posts(root: Path, slugs: frozenset[str], known: Indexed | None = None) -> Site:
     """The site with only these posts read (the whole site when one of them is missing, so that the problem
-    names the posts there are)."""
+    names the posts there are); with `known`, its settings and contributors are not read again."""
     root = root.resolve()
-    site = load_site(root, only=slugs)
+    if known is None:
+        site = load_site(root, only=slugs)
+    else:
+        problems = Problems()
+        site = Site(known.config, known.contributors, load_posts(root, known.contributors, problems, only=slugs))
+        problems.raise_if_any()
     return site if len(site.posts) == len(slugs) else read_site(root)
 
 

@@ -144,6 +144,19 @@ def approve_all(site: Site, slug: str) -> None:
         site.approve(quote.stem, slug)
 
 
+def record_reads(monkeypatch, module) -> list[str]:
+    """The post folders `module` reads from disk (through its `read_entry`), by name, as it reads them."""
+    read: list[str] = []
+    real = module.read_entry
+
+    def recording(root, folder, *rest):
+        read.append(folder.name)
+        return real(root, folder, *rest)
+
+    monkeypatch.setattr(module, "read_entry", recording)
+    return read
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder`, by relative path, with its bytes."""
     if not folder.exists():

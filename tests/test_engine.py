@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_roundup, tree_bytes
+from conftest import record_reads, run_roundup, tree_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from generate import generate, photo  # noqa: E402
@@ -244,10 +244,7 @@ def test_serve_starts_from_the_build_cache_and_renders_a_page_when_it_is_first_a
     site = tmp_path / "site"
     make_site(site, approved=True)
     build(site)
-    read = []
-    real = posts.read_entry
-    monkeypatch.setattr(posts, "read_entry", lambda root, folder, *rest: read.append(folder.name) or
-                        real(root, folder, *rest))
+    read = record_reads(monkeypatch, posts)
     server = Server(site, "/")
     server.rebuild("initial build")
     assert server.live.errors is None and read == [], "serve read post folders the build cache holds"

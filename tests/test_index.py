@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_roundup
+from conftest import record_reads, run_roundup
 from test_engine import KINDS, edit_quote, make_site, voices
 
 from roundup import status as status_module
@@ -29,15 +29,7 @@ def full(site: Path, today: dt.date | None = None) -> list[str]:
 
 def read_posts(monkeypatch) -> list[str]:
     """The slugs `status` reads from their folders, as it reads them."""
-    read = []
-    real = status_module.read_entry
-
-    def recording(root, folder, sig, contributors):
-        read.append(folder.name)
-        return real(root, folder, sig, contributors)
-
-    monkeypatch.setattr(status_module, "read_entry", recording)
-    return read
+    return record_reads(monkeypatch, status_module)
 
 
 def set_deadline(site: Path, slug: str, day: str) -> None:
@@ -146,15 +138,7 @@ def posts_read(monkeypatch) -> list[str]:
     """The post folders read from disk by any command, as they are read."""
     from roundup import posts
 
-    read = []
-    real = posts.read_entry
-
-    def recording(root, folder, sig, contributors):
-        read.append(folder.name)
-        return real(root, folder, sig, contributors)
-
-    monkeypatch.setattr(posts, "read_entry", recording)
-    return read
+    return record_reads(monkeypatch, posts)
 
 
 def test_a_preview_reads_only_the_posts_it_shows_and_links_only_to_published_pages(tmp_path: Path, monkeypatch):

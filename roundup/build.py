@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from roundup import parallel
+from roundup import parallel, rows
 from roundup.cache import Cache, fingerprint
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.gate import Held, Inclusion, PostStatus, assess_site
@@ -52,6 +52,16 @@ def prepare(root: Path, drafts: bool = False, progress: Progress = SILENT, copie
                                        workers, later, spool)
 
 
+def assemble(plan: rows.Plan, cache: Cache, progress: Progress = SILENT, previous: Output | None = None,
+             later: bool = False, spool: bool = False) -> tuple[Site, tuple[PostStatus, ...], Output]:
+    """The build `plan` makes from the site's index: each post whose row is current is kept, the others are
+    read (from `cache` where their folders are unchanged) and assessed, and every page is rendered or kept (from
+    the published output, or from the `previous` build of `serve`). `later` and `spool`: see `render_site`."""
+    site, statuses = plan.read(cache, progress, parallel.workers())
+    reuse = replace(cache.reuse(previous), cards=plan.cards(), stored=rows.Stored(plan.root, plan.drafts))
+    return site, statuses, render_site(site, statuses, plan.drafts, progress, reuse, parallel.workers(), later, spool)
+
+
 def build(root: Path, drafts: bool = False, strict: bool = False, progress: Progress = SILENT,
           use_cache: bool = True) -> BuildReport:
     """Build the site; with `strict`, a withheld post fails the build and the old output stays. The cache
@@ -64,14 +74,9 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     try:
         report = cache.report if cache.inputs == inputs and cache.published_untouched() else None
         if report is None:
-            cache.load_posts()
-            site, statuses, output = prepare(root, drafts, progress, cache=cache, workers=parallel.workers(),
-                                             spool=True)
-            withheld = tuple(Held.of(s) for s in statuses if s.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT))
-            live = tuple(Held.of(s) for s in statuses if s.inclusion is Inclusion.LIVE)
-            down = tuple(Held.of(s) for s in statuses if s.inclusion is Inclusion.CANCELLED and s.down)
-            published = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
-            report = BuildReport(site.config.output, published, withheld, live, down, len(output), 0, 0.0, drafts)
+            plan = rows.plan(root, drafts, cache.folders.scanned, keep=use_cache, listed=cache.folders.scanned)
+            site, statuses, output = assemble(plan, cache, progress, spool=True)
+            report = _report(site, statuses, plan, len(output), drafts)
         if strict and (report.withheld or report.live):
             if report is not cache.report:
                 output.discard()
@@ -82,6 +87,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
         else:
             output.commit(site.config.output, progress, cache.ledger, cache.spare(root))
             report = replace(report, written=output.written)
+            plan.record(statuses, cache.views)
             del site, statuses, output  # the pages are written: their bytes and views need not outlive this
             cache.forget_objects()
             cache.inputs, cache.report = inputs, report
@@ -89,6 +95,20 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     finally:
         progress.clear()
     return replace(report, seconds=time.perf_counter() - started)
+
+
+def _report(site: Site, statuses: tuple[PostStatus, ...], plan: rows.Plan, pages: int, drafts: bool) -> BuildReport:
+    """The summary of a build: the posts it read, and those it kept from their rows, in the site's order."""
+    held = {s.post.slug: (s.post.date.isoformat(), Held.of(s)) for s in statuses if s.inclusion in rows.HELD}
+    held.update((slug, (built.date, built.held)) for slug, built in plan.kept.items() if built.held is not None)
+    ordered = [h for _, h in sorted(sorted(held.values(), key=lambda d: d[1].slug), key=lambda d: d[0], reverse=True)]
+    published = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses) + sum(
+        built.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for built in plan.kept.values())
+    return BuildReport(site.config.output, published,
+                       tuple(h for h in ordered if h.inclusion in (Inclusion.WITHHELD, Inclusion.DRAFT)),
+                       tuple(h for h in ordered if h.inclusion is Inclusion.LIVE),
+                       tuple(h for h in ordered if h.inclusion is Inclusion.CANCELLED and h.down),
+                       pages, 0, 0.0, drafts)
 
 
 def _withheld_problem(held: Held) -> Problem:

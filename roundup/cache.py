@@ -1,6 +1,6 @@
 """The build cache in .roundup/cache/: the one owner of what builds reuse. It keeps each stage's own
-record of what it made (the post folders as read, the voice digests, the published output's ledger),
-hands each stage its part, and saves them together."""
+record of what it made (the post folders as read and their voice digests, beside each post's row in the
+site's index; the published output's ledger), hands each stage its part, and saves them together."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ import os
 import pickle
 import stat
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from roundup import __version__, parallel
+from roundup.digest import key_of
 from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
 from roundup.gate import Assessed
+from roundup.index import Index
 from roundup.model import Site
 from roundup.posts import Folders, PostEntry, post_signature, signature
 from roundup.render import Reuse
@@ -26,11 +29,11 @@ from roundup.theme import package_theme
 from roundup.validate import load_site
 from roundup.write import Ledger, Output
 
-FORMAT = (7, __version__, sys.version_info[:2])
+FORMAT = (8, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
-STATE, POSTS = "state.pickle", "posts.pickle"
-"""The cache is two files: what the last build wrote (small, enough to see that nothing changed), and
-what it read (every post, large: loaded only when something did change)."""
+STATE = "state.pickle"
+"""What the last build wrote: small, enough to see that nothing changed. What it read is kept per post in the
+site's index (see `load_posts`)."""
 
 
 @dataclass(slots=True)
@@ -49,13 +52,11 @@ class Cache:
     """That build's BuildReport: when neither inputs nor output changed since, it is the answer."""
     enabled: bool = True
     root: Path | None = None
-    """Where the posts part is loaded from by `load_posts` (None: nothing to load)."""
+    """The site whose index `load_posts` loads post folders from (None: nothing to load)."""
     views: dict = field(default_factory=dict)
-    """The post views of an earlier build in this process (`serve`; `render_site`'s part, never saved)."""
-    keys: dict = field(default_factory=dict)
-    """The post keys of an earlier build in this process (`serve`; `render_site`'s part, never saved)."""
-    pickled: dict[str, tuple[PostEntry, bytes]] = field(default_factory=dict)
-    """Each post entry as loaded, with its pickle: saving an unchanged entry reuses it (never saved)."""
+    """The post views and cards of an earlier build in this process (`render_site`'s part, never saved)."""
+    loaded: dict[str, PostEntry] = field(default_factory=dict)
+    """Each post entry as loaded: an unchanged one is not saved again (never saved)."""
 
     @classmethod
     def load(cls, root: Path) -> Cache:
@@ -63,7 +64,7 @@ class Cache:
         there is none or it cannot be used. The posts part follows with `load_posts`."""
         stored = _read(root / ".roundup" / "cache" / STATE)
         if not isinstance(stored, dict) or set(stored) != {"pages", "written", "inputs", "report"}:
-            return cls()
+            return cls(root=root)
         return cls(root=root, ledger=Ledger(stored["pages"], stored["written"]), inputs=stored["inputs"],
                    report=stored["report"])
 
@@ -75,50 +76,59 @@ class Cache:
         cache.enabled = False
         return cache
 
-    def load_posts(self) -> None:
-        """What the last build read, for a build that has something to do."""
-        stored = _read(self.root / ".roundup" / "cache" / POSTS) if self.root else None
-        self.root = None
-        if isinstance(stored, tuple) and len(stored) == 2 and all(isinstance(part, dict) for part in stored):
+    def load_posts(self, slugs: Iterable[str] | None = None) -> None:
+        """Every post folder (or these) as the last command that read it left it, with its voices' digests."""
+        index = Index(self.root, make=False) if self.root else None
+        try:
+            stored = index.entries(slugs) if index else {}
+        finally:
+            if index:
+                index.close()
+        fast_pickling()
+        for slug, blob in stored.items():
             try:
-                self.pickled = {slug: (pickle.loads(blob), blob) for slug, blob in stored[0].items()}
-            except Exception:  # as in _read: a damaged cache is no cache
-                self.pickled = {}
-                return
-            self.folders.entries = {slug: entry for slug, (entry, _) in self.pickled.items()}
-            self.assessed.digests = stored[1]
+                entry, digests = pickle.loads(blob)
+            except Exception:  # a cache is only ever a shortcut: a damaged entry is read again
+                continue
+            self.loaded[slug] = self.folders.entries[slug] = entry
+            key = key_of(entry.signature)
+            self.assessed.digests.update(((key, cid, profile), digest) for (cid, profile), digest in digests.items())
 
     def save(self, root: Path) -> None:
-        """Write the cache atomically (a killed build leaves the previous one)."""
+        """Write the cache atomically (a killed build leaves the previous one); each post folder read again is
+        kept beside its row in the index."""
         if not self.enabled:
             return
         folder = state_dir(root, "cache")
-        _register_fast_pickling()
+        fast_pickling()
         state = {"pages": self.ledger.pages, "written": self.ledger.written, "inputs": self.inputs,
                  "report": self.report}
-        posts = {slug: self._pickle(slug, entry) for slug, entry in self.folders.entries.items()}
         with locked(folder):
-            for name, part in ((POSTS, (posts, self.assessed.digests)), (STATE, state)):
-                remove_temporaries(folder / name)
-                atomic_write(folder / name, functools.partial(pickle.dump, (FORMAT, part),
-                                                              protocol=pickle.HIGHEST_PROTOCOL))
-
-    def _pickle(self, slug: str, entry: PostEntry) -> bytes:
-        loaded = self.pickled.get(slug)
-        if loaded is not None and loaded[0] is entry:
-            return loaded[1]
-        return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            remove_temporaries(folder / STATE)
+            atomic_write(folder / STATE, functools.partial(pickle.dump, (FORMAT, state),
+                                                           protocol=pickle.HIGHEST_PROTOCOL))
+        fresh = {slug: entry for slug, entry in self.folders.entries.items() if self.loaded.get(slug) is not entry}
+        if fresh:
+            by_key: dict[str, dict] = {}
+            for (key, cid, profile), digest in self.assessed.digests.items():
+                by_key.setdefault(key, {})[cid, profile] = digest
+            index = Index(root)
+            try:
+                index.keep_entries({slug: pickle.dumps((entry, by_key.get(key_of(entry.signature), {})),
+                                                       protocol=pickle.HIGHEST_PROTOCOL)
+                                    for slug, entry in fresh.items()})
+            finally:
+                index.close()
 
     def reuse(self, previous: Output | None = None) -> Reuse:
-        """`render_site`'s part: the published output's ledger and the post views and keys made in this
-        process, with the `previous` build in memory (`serve`)."""
-        return Reuse(self.ledger, previous, self.views, self.keys)
+        """`render_site`'s part: the published output's ledger and the post views made in this process, with
+        the `previous` build in memory (`serve`)."""
+        return Reuse(self.ledger, previous, self.views)
 
     def forget_objects(self) -> None:
-        """Drop what is reused by identity (statuses, views, keys): after a build that is written."""
+        """Drop what is reused by identity (statuses, views): after a build that is written."""
         self.assessed.statuses.clear()
         self.views.clear()
-        self.keys.clear()
 
     def spare(self, root: Path) -> Path | None:
         """Where the output a build replaces is kept, for the next build to be made in (see `Output.commit`);
@@ -132,7 +142,7 @@ class Cache:
 
 def _read(path: Path) -> Any:
     """One part of the cache, or None when it is missing, from another roundup or Python, or damaged."""
-    _register_fast_pickling()
+    fast_pickling()
     try:
         with open(path, "rb") as handle:
             stored = pickle.load(handle)
@@ -182,16 +192,22 @@ def _scan(path: Path | str, seen: list[tuple]) -> None:
 
 
 @functools.cache
-def _register_fast_pickling() -> None:
+def fast_pickling() -> None:
     """Frozen slotted dataclasses pickle through a slow generic path (all fields looked up per object);
     the cache holds hundreds of thousands of them, so each is pickled as its class and field values."""
-    from roundup import approvals, errors, gate, model, yamlfast
+    from roundup import approvals, avatars, errors, gate, model, views, yamlfast
 
     for cls in (model.Post, model.Quote, model.Contributor, model.Profile, model.Link, model.Avatar,
                 model.Live, model.LiveVoice, approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus,
-                yamlfast.Deferred, gate.Held):
-        names = tuple(f.name for f in dataclasses.fields(cls))
-        copyreg.pickle(cls, lambda obj, cls=cls, names=names: (cls, tuple(getattr(obj, n) for n in names)))
+                yamlfast.Deferred, gate.Held, views.PostView, views.VoiceView, views.AvatarView, views.LinkView,
+                views.TagRef, views.PendingView, views.Card, avatars.Rendition):
+        pickled_as_fields(cls)
+
+
+def pickled_as_fields(cls: type) -> None:
+    """Pickle the frozen dataclass `cls` as its class and field values (see `fast_pickling`)."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    copyreg.pickle(cls, lambda obj, cls=cls, names=names: (cls, tuple(getattr(obj, n) for n in names)))
 
 
 def read_site(root: Path, cache: Cache | None = None) -> Site:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +71,10 @@ def load_posts(root: Path, contributors: dict[str, Contributor], problems: Probl
             stale.append((path, sig))
     for path, entry in zip((p for p, _ in stale), _read_all(root, contributors, stale, progress, workers)):
         entries[path.name] = entry
-    folders.entries = entries
+    if only is None:
+        folders.entries = entries
+    else:  # the other posts' entries stay as they were read
+        folders.entries.update(entries)
     posts = []
     for entry in entries.values():
         problems.items.extend(entry.problems)
@@ -87,15 +91,26 @@ def post_folders(root: Path, problems: Problems, only: frozenset[str] | None = N
     if only is not None:
         return [root / "posts" / slug for slug in sorted(only)
                 if ID_RE.match(slug) and (root / "posts" / slug).is_dir()]
+    return [root / "posts" / slug for slug in post_slugs(root, problems)]
+
+
+def post_slugs(root: Path, problems: Problems, listed: Iterable[str] | None = None) -> list[str]:
+    """The name of every posts/<slug>/ folder (of those `listed`, when the folder was just listed), sorted;
+    a folder whose name is no slug is a problem."""
+    if listed is None:
+        listed = []
+        if (root / "posts").is_dir():
+            with os.scandir(root / "posts") as entries:
+                listed = [entry.name for entry in entries if entry.is_dir()]
     found = []
-    for path in sorted((root / "posts").iterdir()) if (root / "posts").is_dir() else ():
-        if path.name.startswith(".") or not path.is_dir():
+    for name in sorted(listed):
+        if name.startswith("."):
             continue
-        if not ID_RE.match(path.name):
-            problems.add(rel(root, path), None, f"{path.name!r} is not a valid post slug "
+        if not ID_RE.match(name):
+            problems.add(f"posts/{name}", None, f"{name!r} is not a valid post slug "
                                                 "(lowercase letters, digits and single hyphens, e.g. tools-we-keep)")
             continue
-        found.append(path)
+        found.append(name)
     return found
 
 

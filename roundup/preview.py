@@ -125,11 +125,12 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
                                               tokens.expiry_for(post, now)))
     info = _info(site, status, voice, contributor, token)
     views = Views(site, (status,), drafts=True)
+    view = views.view(post.slug)
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False, "preview": info,
-        "canonical": views.posts[0].abs_url if views.posts[0].path in published else None,
+        "canonical": view.abs_url if view.path in published else None,
         "inline_css": _inline_css(site),
-        "post": as_preview(views.posts[0], contributor.id, _inline_avatars(site, status, contributor.id), published),
+        "post": as_preview(view, contributor.id, _inline_avatars(site, status, contributor.id), published),
         "share": None,  # a private file: no sharing card, no JSON-LD pointing at remote pictures
     }
     html = render_template(environment(config), config.root, "preview.html", context,

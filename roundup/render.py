@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import jinja2
@@ -17,7 +17,7 @@ from roundup.load import rel
 from roundup.model import Site
 from roundup.progress import SILENT, Progress
 from roundup.theme import compile_templates, environment, render_template, static_files, template_digests
-from roundup.views import PagerView, Views, paginate
+from roundup.views import Card, PagerView, PostView, Views, paginate
 from roundup.write import Later, Ledger, Output, spool_for
 
 FEED_LIMIT = 50
@@ -34,8 +34,10 @@ class Reuse:
     """The previous build in memory (`serve`): a page made from the same key is taken from it."""
     views: dict = field(default_factory=dict)
     """By slug, the post views of an earlier build in this process (see `Views`)."""
-    keys: dict[str, tuple] = field(default_factory=dict)
-    """By slug, (status, key) of an earlier build in this process: the same status has the same key."""
+    cards: Mapping[str, Card] = field(default_factory=dict)
+    """By slug, the cards of the shown posts that this build did not read (see `rows`)."""
+    stored: Callable[[list[str]], dict[str, PostView]] | None = None
+    """Reads back the views of those posts, by slug."""
 
 
 def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress = SILENT,
@@ -61,36 +63,35 @@ def _render(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress
     env = environment(site.config, compiled=reuse is not None)
     compile_templates(env, site.config.root)
     reuse = reuse if reuse is not None else Reuse()
-    views = Views(site, statuses, drafts, reuse.views)
-    engine = Engine(_inputs(site, views, drafts, env, reuse.keys), reuse.ledger, reuse.previous, site.config.output)
+    views = Views(site, statuses, drafts, reuse.views, reuse.cards, reuse.stored)
+    engine = Engine(_inputs(site, views, drafts, env), reuse.ledger, reuse.previous, site.config.output)
     page = _Pages(env, site, views, out, drafts, engine, later)
     sv, base = views.site_view, site.config.base_url
-    for post in views.posts:
-        page(f"posts/{post.slug}/index.html", Sources("post.html", (post.slug,), settings=TEXT), post=post,
-             later=lambda post=post: {"share": meta.for_post(sv, post)})
+    for card in views.posts:
+        page(f"posts/{card.slug}/index.html", Sources("post.html", (card.slug,), settings=TEXT),
+             later=lambda slug=card.slug: _post_context(sv, views.view(slug)))
     page.flush("rendering posts", progress, workers)
     home = paginate(views.posts, site.config.paginate, "")
     for pager in home:
-        page(pager.path + "index.html", _listing("index.html", pager), posts=pager.posts, pager=pager,
+        page(pager.path + "index.html", _listing("index.html", pager), later=_shown(views, pager),
              share=meta.for_site(sv, base + pager.path, _paged(sv.title, pager),
              f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
     contributors = views.contributors()
-    slugs = {view.path: view.slug for view in views.posts}
     page("contributors/index.html", Sources("contributors.html", tuple(v.slug for v in views.posts),
                                             tuple(c.id for c in contributors), TEXT),
          contributors=contributors, share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",
                                                         f"Everyone whose voice appears on {sv.title}."))
     for person in contributors:
-        shows = tuple(dict.fromkeys(slugs[a.post_path] for a in person.appearances))
+        shows = person.appearances.slugs()
         page(f"contributors/{person.id}/index.html", Sources("contributor.html", shows, (person.id,), TEXT),
              contributor=person, share=meta.for_contributor(sv, person))
     tags = views.tags()
-    tag_pages = {tag.slug: paginate(tag.posts, site.config.paginate, tag.path) for tag in tags}
+    tag_pages = {tag.slug: paginate(tag.cards, site.config.paginate, tag.path) for tag in tags}
     for tag in tags:
         for pager in tag_pages[tag.slug]:
             folder = f"tags/{tag.slug}/{pager.path[len(tag.path):]}"  # the file's path; links are URL-quoted
             page(folder + "index.html", _listing("tag.html", pager, tag.name, len(tag.posts)), tag=tag,
-                 posts=pager.posts, pager=pager,
+                 later=_shown(views, pager),
                  share=meta.for_site(sv, base + pager.path, _paged(f"Tagged “{tag.name}” · {sv.title}", pager),
                                      f"Roundups on {sv.title} tagged “{tag.name}”."))
     root = urlsplit(site.config.base_url).path
@@ -98,12 +99,11 @@ def _render(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress
     published = tuple(p for p in views.posts if not p.withheld)
     updated = published[0].updated_iso if published else "1970-01-01T00:00:00Z"
     page("feed.xml", Sources("feed.xml", tuple(p.slug for p in published[:FEED_LIMIT]), settings=TEXT,
-                             values=(updated,)), posts=published[:FEED_LIMIT], updated=updated)
+                             values=(updated,)), later=lambda: {"posts": views.of(published[:FEED_LIMIT])},
+         updated=updated)
     urls = _sitemap(site, published, contributors, tags, [home, *tag_pages.values()])
     page("sitemap.xml", Sources("sitemap.xml", values=tuple(urls)), urls=urls)
-    # the lists on this process: forking a process that holds a large site cost a 10,000-post rebuild
-    # about a second more than rendering its few hundred changed list pages here (measured)
-    page.flush("rendering pages", progress, 1)
+    page.flush("rendering pages", progress, workers)
     _copy_files(site, views, out)
 
 
@@ -117,31 +117,26 @@ def _listing(template: str, pager: PagerView, *values: object) -> Sources:
                    values=(*values, pager.path, pager.number, pager.count))
 
 
-def _inputs(site: Site, views: Views, drafts: bool, env: jinja2.Environment, memo: dict[str, tuple]) -> Inputs:
+def _post_context(sv, post: PostView) -> dict:
+    return {"post": post, "share": meta.for_post(sv, post)}
+
+
+def _shown(views: Views, pager: PagerView) -> Callable[[], dict]:
+    """The context of a list page that shows its posts: their views, made when the page is rendered."""
+    def context() -> dict:
+        posts = views.of(pager.posts)
+        return {"posts": posts, "pager": replace(pager, posts=posts)}
+    return context
+
+
+def _inputs(site: Site, views: Views, drafts: bool, env: jinja2.Environment) -> Inputs:
     """The digest of every input a page may declare (see `Sources`)."""
     c = site.config
-    posts = {view.slug: _post_inputs(status, memo) for view, status in zip(views.posts, views.statuses)}
+    posts = {card.slug: card.key for card in views.posts}
     people = {cid: key_of(person.profile) for cid, person in site.contributors.items()}
     settings = {"title": c.title, "base_url": c.base_url, "language": c.language, "editor": c.editor.name,
                 "markdown": c.markdown}
     return Inputs(key_of(__version__, drafts), template_digests(env, c), posts, people, settings)
-
-
-def _post_inputs(status: PostStatus, memo: dict[str, tuple]) -> str:
-    """What a post's page (and its card in lists) is made from; each voice's digest stands for its quote
-    and profile and the post's own text. Remembered in `memo` for the very same status."""
-    known = memo.get(status.post.slug)
-    if known is not None and known[0] is status:
-        return known[1]
-    key = _inputs_key(status)
-    memo[status.post.slug] = (status, key)
-    return key
-
-
-def _inputs_key(status: PostStatus) -> str:
-    p = status.post
-    return key_of(p.slug, p.title, p.date, p.summary, p.tags, p.status, p.intro, p.outro, status.inclusion,
-                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live)
 
 
 class _Pages:
@@ -206,8 +201,8 @@ def _sitemap(site: Site, published, contributors, tags, lists) -> list[tuple[str
     urls += [(post.abs_url, post.date_iso) for post in published]
     if published:
         urls.append((f"{base}contributors/", None))
-    urls += [(c.abs_url, None) for c in contributors if not all(a.withheld for a in c.appearances)]
-    urls += [(base + t.path, None) for t in tags if not all(p.withheld for p in t.posts)]
+    urls += [(c.abs_url, None) for c in contributors if not c.appearances.all_withheld()]
+    urls += [(base + t.path, None) for t in tags if not all(p.withheld for p in t.cards)]
     urls += [(base + pager.path, None) for pagers in lists for pager in pagers[1:]
              if not all(p.withheld for p in pager.posts)]
     return urls

@@ -20,13 +20,14 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
                              FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEventHandler)
 from watchdog.observers import Observer
 
-from roundup.build import prepare
+from roundup import rows
+from roundup.build import assemble
 from roundup.cache import Cache
 from roundup.errors import Problems, RoundupError
 from roundup.theme import package_theme
 from roundup.validate import load_config
 from roundup.words import count
-from roundup.write import Ledger, Output
+from roundup.write import Output
 
 EVENTS = "/__roundup/events"
 DEBOUNCE = 0.04
@@ -88,17 +89,21 @@ class Server:
         self.live = Live()
         self.changed = threading.Condition()
         self.queue: queue.Queue[str] = queue.Queue()
-        self.cache = Cache.earlier(root)
-        """What the last build and rebuilds read (never saved here): a rebuild reads and renders only what
-        changed. Nothing is taken from the published output, which is not a drafts build."""
-        self.cache.ledger = Ledger()
+        self.cache = Cache(root=root.resolve(), enabled=False)
+        """What rebuilds read and made (never saved here). Nothing is taken from the published output, which is
+        not a drafts build: serve starts from what builds kept in the site's index (see `rows`)."""
+        self.plan: rows.Plan | None = None
+        """The last good rebuild's: what each post folder was read with."""
 
     def rebuild(self, reason: str, paths: list[str] | None = None) -> None:
         """Build again after a batch of changed `paths` (None: look at every input)."""
         started = time.perf_counter()
-        self.cache.folders.scanned = self.unchanged_posts(paths) if self.live.errors is None else {}
+        unchanged = self.unchanged_posts(paths) if self.live.errors is None else None
         try:
-            _, _, output = prepare(self.root, drafts=True, cache=self.cache, previous=self.live.output, later=True)
+            plan = rows.plan(self.root.resolve(), True, unchanged, listed=self.plan.folders if unchanged else None,
+                             previous=self.plan)
+            _, statuses, output = assemble(plan, self.cache, previous=self.live.output, later=True)
+            plan.record(statuses, self.cache.views)
         except RoundupError as exc:
             with self.changed:
                 self.live.errors = exc.lines()
@@ -106,6 +111,7 @@ class Server:
             print(f"{reason}: build failed, still serving the last good build:", flush=True)
             print("\n".join(f"  {line}" for line in exc.lines()), flush=True)
             return
+        self.plan = plan
         with self.changed:
             self.live.output, self.live.errors = output, None
             self.live.generation += 1
@@ -113,18 +119,19 @@ class Server:
         seconds = time.perf_counter() - started
         print(f"{reason}: rebuilt {count(len(output), 'file')} in {seconds:.2f} s", flush=True)
 
-    def unchanged_posts(self, paths: list[str] | None) -> dict[str, tuple]:
+    def unchanged_posts(self, paths: list[str] | None) -> dict[str, tuple] | None:
         """The signature each post was last read with, for the posts the watcher saw no change in: those
-        are not looked at again. Nothing is taken on trust after a failed build or when a post folder itself
-        came or went."""
+        are not looked at again. None when a post folder itself came or went, or there is no last read."""
         touched = set()
         for path in paths or ["posts"]:
             parts = path.split("/")
             if parts[0] == "posts" and len(parts) < 3:
-                return {}
+                return None
             if parts[0] == "posts":
                 touched.add(parts[1])
-        return {slug: entry.signature for slug, entry in self.cache.folders.entries.items() if slug not in touched}
+        if self.plan is None:
+            return None
+        return {slug: signature for slug, signature in self.plan.folders.items() if slug not in touched}
 
     def batches(self):
         """Change batches: the first change, then everything that follows within DEBOUNCE seconds."""

@@ -52,11 +52,11 @@ def indexed(root: Path) -> Indexed:
     assert config is not None
     today, index = utc_today(), Index(root)
     try:
-        keys = _Keys(config, contributors, today)
+        keys = Keys(config, contributors, today)
         rows = {slug: row for slug, row in index.rows().items()
                 if slug in folders and row.key == keys(folders[slug], row.voices, row.deadline)}
         stale = [slug for slug in folders if slug not in rows]
-        made = [_row(status, keys, folders[status.post.slug], today) for status in
+        made = [row_of(status, keys, folders[status.post.slug], today) for status in
                 _assess(root, config, contributors, {slug: folders[slug] for slug in stale})]
         index.replace([row for row in made if row.slug in stale], set(folders))
         rows.update((row.slug, row) for row in made)
@@ -110,7 +110,7 @@ def _assess(root: Path, config: SiteConfig, contributors: dict[str, Contributor]
     return statuses
 
 
-class _Keys:
+class Keys:
     """The key of a row: the post's files, the profiles of its voices, the settings, and whether its deadline
     has passed (the only part of the table that changes with the day)."""
 
@@ -125,9 +125,11 @@ class _Keys:
         return hashlib.sha256(marshal.dumps(parts, 2)).hexdigest()
 
 
-def _row(status: PostStatus, keys: _Keys, signature: tuple, today: dt.date) -> Row:
+def row_of(status: PostStatus, keys: Keys, signature: tuple, today: dt.date) -> Row:
     post = status.post
-    voices = tuple(q.contributor_id for q in (*post.quotes, *post.unanswered))
+    live = status.live.voices if status.live else ()
+    voices = tuple(dict.fromkeys((*(q.contributor_id for q in (*post.quotes, *post.unanswered)),
+                                  *(v.contributor_id for v in live))))
     deadline = post.deadline.isoformat() if post.deadline else None
     shown = status.published_post
     published = () if shown is None else (f"posts/{shown.slug}/", *(f"contributors/{q.contributor_id}/"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote as urlquote
 
 from markupsafe import Markup
 
 from roundup.avatars import Rendition, initials, picture
+from roundup.digest import key_of
 from roundup.fields import slugify
 from roundup.gate import Inclusion, PostStatus
 from roundup.markdown import DEFAULT_ENGINE, render
@@ -145,7 +147,8 @@ class ContributorView:
     bio_md: str
     path: str
     abs_url: str
-    appearances: tuple[AppearanceView, ...]
+    appearances: Sequence[AppearanceView]
+    """Newest first (see `Appearances`)."""
     engine: str = DEFAULT_ENGINE
 
     @property
@@ -167,11 +170,11 @@ class PagerView:
     """The page before this one (newer posts), or None on the first."""
     older: str | None
     """The page after this one (older posts), or None on the last."""
-    posts: tuple[PostView, ...]
-    """The posts on this page, newest first."""
+    posts: tuple
+    """The posts on this page, newest first: their cards where pages are planned, their views in templates."""
 
 
-def paginate(posts: tuple[PostView, ...], per_page: int, path: str) -> tuple[PagerView, ...]:
+def paginate(posts: tuple, per_page: int, path: str) -> tuple[PagerView, ...]:
     """`posts` split into pages of `per_page`, the first at `path`, the others at `path` + page/N/."""
     chunks = [posts[start:start + per_page] for start in range(0, len(posts), per_page)] or [()]
     where = [path if n == 1 else f"{path}page/{n}/" for n in range(1, len(chunks) + 1)]
@@ -185,38 +188,146 @@ class TagView:
     name: str
     slug: str
     path: str
-    posts: tuple[PostView, ...]
+    cards: tuple[Card, ...]
+    """Every post tagged, newest first."""
+    posts: Sequence[PostView]
+    """Their views, each made when a template first asks for it (`|length` makes none)."""
 
 
 def display_date(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-class Views:
-    """Builds view objects for one build, rendering each piece of Markdown once."""
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A shown post as everything but its own page needs it (lists and tags, contributors' pages, the feed,
+    the sitemap, the pictures): no words, so that a build keeps one for every post (see `rows`)."""
 
-    def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool, memo: dict | None = None):
-        """`memo`: by slug, the post views (status, settings, view, appearances) made by an earlier build in
-        this process (`serve`), reused for the very same post status under the same settings; renewed here."""
+    slug: str
+    key: str
+    """The digest of everything the post's page and its card in a list show (see `post_key`)."""
+    title: str
+    date_iso: str
+    date_display: str
+    updated_iso: str
+    path: str
+    abs_url: str
+    tags: tuple[TagRef, ...]
+    withheld: bool
+    voices: tuple[tuple[str, str, str | None], ...]
+    """(contributor id, anchor, prompt) of each voice shown."""
+    people: tuple[tuple[str, Profile | None], ...]
+    """(contributor id, profile) of each person shown: None for today's profile, else the one approved for
+    the live version shown."""
+
+
+class Lazy(Sequence):
+    """The post views of some cards, each made (or read back) when first asked for: `|length` reads none."""
+
+    __slots__ = ("cards", "views")
+
+    def __init__(self, cards: tuple[Card, ...], views: Views):
+        self.cards, self.views = cards, views
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.views.of(self.cards[index])
+        return self.views.view(self.cards[index].slug)
+
+
+class Appearances(Sequence):
+    """A contributor's appearances, each made when a template first asks for it (`|length` makes none)."""
+
+    __slots__ = ("voices",)
+
+    def __init__(self, voices: tuple[tuple[Card, str, str | None], ...]):
+        self.voices = voices
+        """(card, anchor, prompt) of each voice of theirs in a shown post, newest first."""
+
+    def __len__(self) -> int:
+        return len(self.voices)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(_appearance(*voice) for voice in self.voices[index])
+        return _appearance(*self.voices[index])
+
+    def slugs(self) -> tuple[str, ...]:
+        """The posts they appear in, newest first."""
+        return tuple(dict.fromkeys(card.slug for card, _, _ in self.voices))
+
+    def all_withheld(self) -> bool:
+        return all(card.withheld for card, _, _ in self.voices)
+
+
+def _appearance(card: Card, anchor: str, prompt: str | None) -> AppearanceView:
+    return AppearanceView(card.title, card.path, card.date_iso, card.date_display, anchor, prompt, card.withheld)
+
+
+def post_key(status: PostStatus) -> str:
+    """The digest of everything a post's page (and its card in lists) shows: each voice's digest stands for its
+    quote and profile and the post's own text."""
+    p = status.post
+    return key_of(p.slug, p.title, p.date, p.summary, p.tags, p.status, p.intro, p.outro, status.inclusion,
+                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live)
+
+
+class Views:
+    """Builds view objects for one build, rendering each piece of Markdown once. A post comes as its status
+    (read and assessed in this build) or as the card an earlier build kept, its view read back when needed."""
+
+    def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool, memo: dict | None = None,
+                 kept: Mapping[str, Card] | None = None, stored: Callable[[list[str]], dict] | None = None):
+        """`memo`: by slug, the post views (status, settings, view, card) made by an earlier build in this process
+        (`serve`), reused for the very same post status under the same settings; renewed here. `kept`: by slug,
+        the cards of shown posts not assessed in this build, whose views `stored` reads back by slug."""
         self.site, self.memo = site, memo if memo is not None else {}
         self.base, self.engine = site.config.base_url, site.config.markdown
-        shown = {Inclusion.PUBLISHED, Inclusion.LIVE} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
-        self.statuses = tuple(s for s in statuses if s.inclusion in shown)
-        self.drafts = drafts
+        self.shown = {Inclusion.PUBLISHED, Inclusion.LIVE} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts
+                                                              else set())
+        self.statuses = tuple(s for s in statuses if s.inclusion in self.shown)
+        self.drafts, self.stored = drafts, stored
         self.site_view = SiteView(site.config.title, self.base, site.config.language,
                                   site.config.editor.name)
         self._avatars: dict[str, AvatarView] = {}
         self._people: dict[str, dict] = {}
-        self.posts = tuple(self.post(s) for s in self.statuses)
+        self._views: dict[str, PostView] = {}
+        cards = [self.card(s) for s in self.statuses] + list((kept or {}).values())
+        cards.sort(key=lambda c: c.slug)
+        cards.sort(key=lambda c: c.date_iso, reverse=True)
+        self.posts = tuple(cards)
+        """The cards of the shown posts, newest first."""
 
-    def post(self, status: PostStatus) -> PostView:
+    def card(self, status: PostStatus) -> Card:
+        """The card of a post assessed in this build (its view made too)."""
         settings = (self.base, self.engine, self.site.config.editor.name, self.drafts)
         known = self.memo.get(status.post.slug)
         if known is not None and known[0] is status and known[1] == settings:
-            return known[2]
-        view = self._post(status)
-        self.memo[status.post.slug] = (status, settings, view, None)
-        return view
+            self._views[status.post.slug] = known[2]
+            return known[3]
+        view = self.post(status)
+        card = Card(view.slug, post_key(status), view.title, view.date_iso, view.date_display, view.updated_iso,
+                    view.path, view.abs_url, view.tags, view.withheld,
+                    tuple((v.id, v.anchor, v.prompt) for v in view.voices), self._shown_profiles(status))
+        self._views[view.slug] = view
+        self.memo[status.post.slug] = (status, settings, view, card)
+        return card
+
+    def view(self, slug: str) -> PostView:
+        """The view of a shown post: made in this build, or read back (see `kept`)."""
+        if slug not in self._views:
+            self._views.update(self.stored([slug]))
+        return self._views[slug]
+
+    def of(self, cards: tuple[Card, ...]) -> tuple[PostView, ...]:
+        """The views of these cards, those not made in this build read back together."""
+        missing = [c.slug for c in cards if c.slug not in self._views]
+        if missing:
+            self._views.update(self.stored(missing))
+        return tuple(self._views[c.slug] for c in cards)
 
     def shows_live(self, status: PostStatus) -> bool:
         """The post is shown in its last fully approved version (a drafts build shows the new one)."""
@@ -229,7 +340,14 @@ class Views:
                     for v in status.live.voices}
         return {q.contributor_id: self.site.contributors[q.contributor_id].profile for q in status.post.quotes}
 
-    def _post(self, status: PostStatus) -> PostView:
+    def _shown_profiles(self, status: PostStatus) -> tuple[tuple[str, Profile | None], ...]:
+        """(id, profile) of each person the post shows: None for today's profile."""
+        return tuple((cid, None if self.site.contributors.get(cid) is not None
+                      and profile is self.site.contributors[cid].profile else profile)
+                     for cid, profile in self.profiles(status).items())
+
+    def post(self, status: PostStatus) -> PostView:
+        """The view of a post assessed in this build."""
         post = status.live.post if self.shows_live(status) else status.post
         withheld = status.inclusion is not Inclusion.PUBLISHED and not self.shows_live(status)
         pending = ()
@@ -292,50 +410,38 @@ class Views:
 
     def contributors(self) -> tuple[ContributorView, ...]:
         """Everyone who appears in a shown post, sorted by name, with their appearances."""
-        appearances: dict[str, list[AppearanceView]] = {}
-        for view in self.posts:
-            for voice_id, appearance in self._appearances(view):
-                appearances.setdefault(voice_id, []).append(appearance)
+        appearances: dict[str, list[tuple[Card, str, str | None]]] = {}
+        for card in self.posts:
+            for cid, anchor, prompt in card.voices:
+                appearances.setdefault(cid, []).append((card, anchor, prompt))
         shown = self.shown_people()
-        people = [self.contributor(shown[cid], tuple(a)) for cid, a in appearances.items()]
+        people = [self.contributor(shown[cid], Appearances(tuple(a))) for cid, a in appearances.items()]
         return tuple(sorted(people, key=lambda c: (c.name.casefold(), c.id)))
-
-    def _appearances(self, view: PostView) -> tuple[tuple[str, AppearanceView], ...]:
-        """Each voice's appearance in a post, remembered with the view in `memo` (`serve`)."""
-        known = self.memo.get(view.slug)
-        if known is not None and known[2] is view and known[3] is not None:
-            return known[3]
-        made = tuple((voice.id, AppearanceView(view.title, view.path, view.date_iso, view.date_display, voice.anchor,
-                                               voice.prompt, view.withheld)) for voice in view.voices)
-        if known is not None and known[2] is view:
-            self.memo[view.slug] = (*known[:3], made)
-        return made
 
     def shown_people(self) -> dict[str, Contributor]:
         """Contributor id → the person as their own page shows them: with today's profile where a shown post
         has it, else as they approved it for the newest live version they are in (never an unapproved edit)."""
         shown: dict[str, Contributor] = {}
-        for status in self.statuses:  # newest first
-            for cid, person in self._people_in(status):
-                if cid not in shown or person is self.site.contributors.get(cid):
-                    shown[cid] = person
+        for card in self.posts:  # newest first
+            for cid, profile in card.people:
+                if cid not in shown or profile is None:
+                    shown[cid] = self._person_in(cid, profile)
         return shown
 
     def pictured(self) -> list[Contributor]:
         """Every person as pictured anywhere in the shown posts and contributor pages, once a picture."""
         seen: dict[object, Contributor] = {}
-        for status in self.statuses:
-            for cid, person in self._people_in(status):
-                seen.setdefault(cid if person is self.site.contributors.get(cid) else (cid, person.profile), person)
+        for card in self.posts:
+            for cid, profile in card.people:
+                key = cid if profile is None else (cid, profile)
+                if key not in seen:
+                    seen[key] = self._person_in(cid, profile)
         return list(seen.values())
 
-    def _people_in(self, status: PostStatus):
-        """(id, person as shown) of each voice of a shown post."""
-        if self.shows_live(status):
-            return ((cid, self.person(cid, profile)) for cid, profile in self.profiles(status).items())
-        return ((q.contributor_id, self.site.contributors[q.contributor_id]) for q in status.post.quotes)
+    def _person_in(self, cid: str, profile: Profile | None) -> Contributor:
+        return self.site.contributors[cid] if profile is None else self.person(cid, profile)
 
-    def contributor(self, person: Contributor, appearances: tuple[AppearanceView, ...]) -> ContributorView:
+    def contributor(self, person: Contributor, appearances: Sequence[AppearanceView]) -> ContributorView:
         p = person.profile
         return ContributorView(
             id=person.id, name=p.name, handle=p.handle, url=p.url,
@@ -345,12 +451,12 @@ class Views:
         )
 
     def tags(self) -> tuple[TagView, ...]:
-        by_slug: dict[str, tuple[str, list[PostView]]] = {}
-        for view in self.posts:
-            for tag in view.tags:
-                by_slug.setdefault(tag.path, (tag.name, []))[1].append(view)
-        return tuple(TagView(name, slugify(name), path, tuple(posts))
-                     for path, (name, posts) in sorted(by_slug.items()))
+        by_slug: dict[str, tuple[str, list[Card]]] = {}
+        for card in self.posts:
+            for tag in card.tags:
+                by_slug.setdefault(tag.path, (tag.name, []))[1].append(card)
+        return tuple(TagView(name, slugify(name), path, tuple(cards), Lazy(tuple(cards), self))
+                     for path, (name, cards) in sorted(by_slug.items()))
 
 
 def avatar_alt(name: str, placeholder: bool) -> str:

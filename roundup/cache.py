@@ -195,12 +195,12 @@ def _scan(path: Path | str, seen: list[tuple]) -> None:
 def fast_pickling() -> None:
     """Frozen slotted dataclasses pickle through a slow generic path (all fields looked up per object);
     the cache holds hundreds of thousands of them, so each is pickled as its class and field values."""
-    from roundup import approvals, avatars, errors, gate, model, views, yamlfast
+    from roundup import approvals, avatars, errors, gate, model, viewtypes, yamlfast
 
     for cls in (model.Post, model.Quote, model.Contributor, model.Profile, model.Link, model.Avatar,
                 model.Live, model.LiveVoice, approvals.Record, errors.Problem, gate.PostStatus, gate.VoiceStatus,
-                yamlfast.Deferred, gate.Held, views.PostView, views.VoiceView, views.AvatarView, views.LinkView,
-                views.TagRef, views.PendingView, views.Card, avatars.Rendition):
+                yamlfast.Deferred, gate.Held, viewtypes.PostView, viewtypes.VoiceView, viewtypes.AvatarView,
+                viewtypes.LinkView, viewtypes.TagRef, viewtypes.PendingView, viewtypes.Card, avatars.Rendition):
         pickled_as_fields(cls)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from roundup import __version__
 from roundup.fsutil import STATE_DIR, state_dir
 
 NAME = "index.sqlite"
-FORMAT = f"3 {__version__}"
+FORMAT = f"4 {__version__}"
 """A store written by another format or roundup is made again, never trusted."""
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -148,17 +148,17 @@ class Index:
         except sqlite3.Error:
             pass
 
-    def replace(self, rows: list[Row], keep: set[str], built: dict[str, tuple[bytes, bytes | None]] | None = None,
-                drafts: bool = False) -> None:
-        """Store `rows` (with, by slug, what a build made of them: see `built`) and drop the rows of posts not in
-        `keep`, in one transaction (or not at all: when the store cannot be written, the next command reads
+    def replace(self, rows: list[Row], keep: set[str],
+                built: Callable[[str], tuple[bytes, bytes | None]] | None = None, drafts: bool = False) -> None:
+        """Store `rows` (with what a build made of each, `built(slug)`: see `built`) and drop the rows of posts not
+        in `keep`, in one transaction (or not at all: when the store cannot be written, the next command reads
         those posts again). What a build of the other kind kept of a row stays while its key does."""
         try:
-            self._replace(rows, keep, built or {}, drafts)
+            self._replace(rows, keep, built or (lambda slug: (None, None)), drafts)
         except sqlite3.Error:
             pass
 
-    def _replace(self, rows: list[Row], keep: set[str], built: dict[str, tuple[bytes, bytes | None]],
+    def _replace(self, rows: list[Row], keep: set[str], built: Callable[[str], tuple[bytes | None, bytes | None]],
                  drafts: bool) -> None:
         mine, other = BUILT[drafts], BUILT[not drafts]
         kept = ", ".join(f"{c} = CASE WHEN posts.key = excluded.key THEN posts.{c} ELSE NULL END" for c in other)
@@ -169,9 +169,8 @@ class Index:
             self.db.executemany("DELETE FROM posts WHERE slug = ?", gone)
             self.db.executemany(f"INSERT INTO posts ({COLUMNS}, {', '.join(mine)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
                                 f"?, ?) ON CONFLICT(slug) DO UPDATE SET {update}, {kept}",
-                                [(r.slug, r.key, r.date, r.deadline, r.inclusion, json.dumps(r.voices),
-                                  json.dumps(r.published), json.dumps(r.lines), *built.get(r.slug, (None, None)))
-                                 for r in rows])
+                                ((r.slug, r.key, r.date, r.deadline, r.inclusion, json.dumps(r.voices),
+                                  json.dumps(r.published), json.dumps(r.lines), *built(r.slug)) for r in rows))
 
     def close(self) -> None:
         self.db.close()

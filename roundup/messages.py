@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from roundup.errors import Problem, RoundupError
 from roundup.model import Contributor, Post, Quote, Site
-from roundup.views import display_date
+from roundup.viewtypes import display_date
 
 if TYPE_CHECKING:
     from roundup.preview import PreviewInfo

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from roundup.views import ContributorView, PostView, SiteView, VoiceView
+from roundup.viewtypes import ContributorView, PostView, SiteView, VoiceView
 
 SHARE_IMAGE = "static/share.png"
 """The theme's picture for sharing cards (1200×630), used where a page has no picture of its own."""

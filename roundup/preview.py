@@ -17,7 +17,8 @@ from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.messages import one_line
 from roundup.model import Contributor, Post, Site
 from roundup.theme import environment, render_template, static_files
-from roundup.views import AvatarView, Views, as_preview, avatar_alt, display_date
+from roundup.views import Views, as_preview, avatar_alt
+from roundup.viewtypes import AvatarView, display_date
 
 
 @dataclass(frozen=True, slots=True)

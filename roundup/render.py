@@ -17,7 +17,8 @@ from roundup.load import rel
 from roundup.model import Site
 from roundup.progress import SILENT, Progress
 from roundup.theme import compile_templates, environment, render_template, static_files, template_digests
-from roundup.views import Card, PagerView, PostView, Views, paginate
+from roundup.views import Views
+from roundup.viewtypes import Card, PagerView, PostView, paginate
 from roundup.write import Later, Ledger, Output, spool_for
 
 FEED_LIMIT = 50

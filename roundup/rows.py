@@ -20,7 +20,7 @@ from roundup.progress import SILENT, Progress
 from roundup.status import Keys, row_of
 from roundup.statustable import utc_today
 from roundup.validate import load_config, load_contributors
-from roundup.views import Card, PostView
+from roundup.viewtypes import Card, PostView
 
 HELD = (Inclusion.WITHHELD, Inclusion.DRAFT, Inclusion.LIVE, Inclusion.CANCELLED)
 
@@ -89,16 +89,21 @@ class Plan:
         today, index = utc_today(), Index(self.root)
         fast_pickling()
         try:
-            built, made = {}, {}
+            made, views = {}, {}
             for status in statuses:
                 known = memo.get(status.post.slug)
-                card, view = (known[3], known[2]) if known is not None and known[0] is status else (None, None)
+                card, views[status.post.slug] = (known[3], known[2]) if known is not None and known[0] is status \
+                    else (None, None)
                 held = Held.of(status) if status.inclusion in HELD else None
                 made[status.post.slug] = Built(status.post.date.isoformat(), status.inclusion, held, card)
-                built[status.post.slug] = (pickle.dumps(made[status.post.slug], pickle.HIGHEST_PROTOCOL),
-                                           pickle.dumps(view, pickle.HIGHEST_PROTOCOL) if view else None)
+
+            def pickled(slug: str) -> tuple[bytes, bytes | None]:  # one row at a time: a cold build has thousands
+                view = views[slug]
+                return (pickle.dumps(made[slug], pickle.HIGHEST_PROTOCOL),
+                        pickle.dumps(view, pickle.HIGHEST_PROTOCOL) if view is not None else None)
+
             rows = [row_of(status, self.keys, self.folders[status.post.slug], today) for status in statuses]
-            index.replace(rows, set(self.folders), built, self.drafts)
+            index.replace(rows, set(self.folders), pickled, self.drafts)
         finally:
             index.close()
         self.rows.update((row.slug, (row.key, row.voices, row.deadline)) for row in rows)

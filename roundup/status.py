@@ -18,7 +18,7 @@ from roundup.model import Contributor, Site, SiteConfig
 from roundup.posts import load_posts, post_folders, post_signature, read_entry
 from roundup.statustable import post_status, status_report, status_summary, utc_today
 from roundup.validate import load_config, load_contributors, load_site
-from roundup.views import tag_path
+from roundup.viewtypes import tag_path
 
 REREAD = 300
 """With more changed posts than this, the whole site is read through the build cache (faster than reading

@@ -20,6 +20,8 @@ VERDICT = {
 
 def width(text: str) -> int:
     """Columns a string takes in a terminal (wide East Asian characters take two)."""
+    if text.isascii():  # one column a character: the common case, without a lookup a character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
                for ch in text)
 

@@ -243,7 +243,9 @@ def describe(value: Any) -> str:
 
 
 _PARSED: dict[tuple[Path, Path, str], tuple[tuple[int, int, int], Document | Problem]] = {}
-"""Parsed files by identity (inode, size, mtime in ns): a long-running `serve` re-parses only what changed."""
+"""Parsed whole-YAML files (site.yml, profiles) by identity (inode, size, mtime in ns): every `serve` rebuild
+reads them all, and re-parses only what changed. Post files are not kept here: a post folder read is kept
+whole by the build cache (`posts.Folders`), and keeping 100,000 parsed files cost every worker its memory."""
 
 
 def _memoised(kind: str, parse):
@@ -301,6 +303,11 @@ def _load_markdown_file(root: Path, path: Path) -> Document | Problem:
 
 
 load_yaml_file = _memoised("yaml", _load_yaml_file)
-load_approvals_file = _memoised("approvals", lambda root, path: _load_yaml_file(root, path, defer="content"))
-"""approvals.yml, each entry's `content` copy kept unread (a `yamlfast.Deferred`) where the file allows."""
-load_markdown_file = _memoised("markdown", _load_markdown_file)
+
+
+def load_approvals_file(root: Path, path: Path) -> Document | Problem:
+    """approvals.yml, each entry's `content` copy kept unread (a `yamlfast.Deferred`) where the file allows."""
+    return _load_yaml_file(root, path, defer="content")
+
+
+load_markdown_file = _load_markdown_file

@@ -39,11 +39,12 @@ def engine_problem(name: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=4096)
 def render(text: str, min_heading: int = 2, engine: str = DEFAULT_ENGINE) -> Markup:
     """Markdown to HTML that is safe to insert in a page; `# x` becomes <h{min_heading}>, and no heading
     goes more than one level deeper than the one before it (so `#` then `###` gives h3 then h4), keeping
-    the page's outline intact. Memoised by text: in `roundup serve` an edit re-renders only what changed."""
+    the page's outline intact. A pure function, memoised for the texts shown again and again (bios: one a
+    voice); the memo is small, since a quote is shown on one post page only."""
     if not text:
         return Markup("")
     if engine == "cmark-gfm":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -30,11 +31,13 @@ def run(task: Callable[[Any], Any], items: list[Any], processes: int) -> Iterato
         yield from map(task, items)
         return
     _TASK = task
+    gc.freeze()  # the workers share this process's objects: collecting them there would copy every page
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             yield from pool.imap(_apply, items, chunksize=max(1, len(items) // (processes * 16)))
     finally:
         _TASK = None
+        gc.unfreeze()
 
 
 def _apply(item: Any) -> Any:

@@ -54,7 +54,7 @@ class Cache:
     root: Path | None = None
     """The site whose index `load_posts` loads post folders from (None: nothing to load)."""
     views: dict = field(default_factory=dict)
-    """The post views and cards of an earlier build in this process (`render_site`'s part, never saved)."""
+    """By slug, the views and cards made in this process (`views.Made`: `render_site`'s part, never saved)."""
     loaded: dict[str, PostEntry] = field(default_factory=dict)
     """Each post entry as loaded: an unchanged one is not saved again (never saved)."""
 

@@ -34,7 +34,7 @@ class Reuse:
     previous: Output | None = None
     """The previous build in memory (`serve`): a page made from the same key is taken from it."""
     views: dict = field(default_factory=dict)
-    """By slug, the post views of an earlier build in this process (see `Views`)."""
+    """By slug, what an earlier build in this process made of each post (`views.Made`); renewed here."""
     cards: Mapping[str, Card] = field(default_factory=dict)
     """By slug, the cards of the shown posts that this build did not read (see `rows`)."""
     stored: Callable[[list[str]], dict[str, PostView]] | None = None

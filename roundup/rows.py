@@ -85,15 +85,15 @@ class Plan:
         return site, statuses
 
     def record(self, statuses: tuple[PostStatus, ...], memo: dict) -> None:
-        """Keep what the build made of the posts it read (their views and cards are in `memo`, see `Views`)."""
+        """Keep what the build made of the posts it read (`views.Made`, by slug in `memo`)."""
         today, index = utc_today(), Index(self.root)
         fast_pickling()
         try:
             made, views = {}, {}
             for status in statuses:
                 known = memo.get(status.post.slug)
-                card, views[status.post.slug] = (known[3], known[2]) if known is not None and known[0] is status \
-                    else (None, None)
+                fresh = known is not None and known.status is status
+                card, views[status.post.slug] = (known.card, known.view) if fresh else (None, None)
                 held = Held.of(status) if status.inclusion in HELD else None
                 made[status.post.slug] = Built(status.post.date.isoformat(), status.inclusion, held, card)
 
@@ -125,21 +125,22 @@ def plan(root: Path, drafts: bool, scanned: dict[str, tuple] | None = None, keep
     keys = Keys(config, contributors, utc_today())
     if problems.items or config is None:
         return Plan(root, drafts, config, contributors, folders, {}, keys, {}, problems)
-    if previous is not None and previous.drafts == drafts:
-        known, built = previous.rows, previous.kept
-        current = {slug for slug, (key, voices, deadline) in known.items()
-                   if slug in folders and key == keys(folders[slug], voices, deadline)}
-        kept = {slug: built[slug] for slug in current if slug in built} if keep else {}
-        return Plan(root, drafts, config, contributors, folders, kept, keys, dict(known), problems)
-    index = Index(root, make=False)
-    fast_pickling()
+    mine = previous is not None and previous.drafts == drafts
+    index = None if mine else Index(root, make=False)
     try:
-        known = index.keys()
+        known = dict(previous.rows) if mine else index.keys()
         current = {slug for slug, (key, voices, deadline) in known.items()
                    if slug in folders and key == keys(folders[slug], voices, deadline)}
-        kept = _loaded({slug: blob for slug, blob in index.built(drafts).items() if slug in current}) if keep else {}
+        if not keep:
+            kept = {}
+        elif mine:
+            kept = {slug: previous.kept[slug] for slug in current if slug in previous.kept}
+        else:
+            fast_pickling()
+            kept = _loaded({slug: blob for slug, blob in index.built(drafts).items() if slug in current})
     finally:
-        index.close()
+        if index is not None:
+            index.close()
     return Plan(root, drafts, config, contributors, folders, kept, keys, known, problems)
 
 

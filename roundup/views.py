@@ -4,7 +4,7 @@ once; and a preview's version of a post."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from roundup.avatars import initials, picture
 from roundup.digest import key_of
@@ -69,13 +69,24 @@ def post_key(status: PostStatus) -> str:
                   [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live)
 
 
+@dataclass(frozen=True, slots=True)
+class Made:
+    """What `Views` made of a post's status, remembered by slug (see `Views.__init__`'s `memo`)."""
+
+    status: PostStatus
+    settings: tuple
+    """The settings the view was made under: another base URL, engine, editor or --drafts makes it again."""
+    view: PostView
+    card: Card
+
+
 class Views:
     """Builds view objects for one build, rendering each piece of Markdown once. A post comes as its status
     (read and assessed in this build) or as the card an earlier build kept, its view read back when needed."""
 
     def __init__(self, site: Site, statuses: tuple[PostStatus, ...], drafts: bool, memo: dict | None = None,
                  kept: Mapping[str, Card] | None = None, stored: Callable[[list[str]], dict] | None = None):
-        """`memo`: by slug, the post views (status, settings, view, card) made by an earlier build in this process
+        """`memo`: by slug, what an earlier build in this process `Made` of each post
         (`serve`), reused for the very same post status under the same settings; renewed here. `kept`: by slug,
         the cards of shown posts not assessed in this build, whose views `stored` reads back by slug."""
         self.site, self.memo = site, memo if memo is not None else {}
@@ -98,15 +109,15 @@ class Views:
         """The card of a post assessed in this build (its view made too)."""
         settings = (self.base, self.engine, self.site.config.editor.name, self.drafts)
         known = self.memo.get(status.post.slug)
-        if known is not None and known[0] is status and known[1] == settings:
-            self._views[status.post.slug] = known[2]
-            return known[3]
+        if known is not None and known.status is status and known.settings == settings:
+            self._views[status.post.slug] = known.view
+            return known.card
         view = self.post(status)
         card = Card(view.slug, post_key(status), view.title, view.date_iso, view.date_display, view.updated_iso,
                     view.path, view.abs_url, view.tags, view.withheld,
                     tuple((v.id, v.anchor, v.prompt) for v in view.voices), self._shown_profiles(status))
         self._views[view.slug] = view
-        self.memo[status.post.slug] = (status, settings, view, card)
+        self.memo[status.post.slug] = Made(status, settings, view, card)
         return card
 
     def view(self, slug: str) -> PostView:

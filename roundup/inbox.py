@@ -14,7 +14,7 @@ from roundup import replies
 from roundup.approvals import record_event
 from roundup.consent import answer
 from roundup.errors import UsageError
-from roundup.fsutil import atomic_write, locked
+from roundup.fsutil import atomic_write, locked, remove_temporaries
 from roundup.mailsource import Imap, Incoming, from_maildir, from_mbox
 from roundup.model import Site
 from roundup.triage import Index, Kind, Outcome, classify
@@ -118,6 +118,7 @@ def _fill(site: Site, post, cid: str, text: str) -> bool:
         return body == text.strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     front = front if front.endswith("\n") or not front else front + "\n"
+    remove_temporaries(path)  # a run killed mid-write left its temporary file (the whole run holds the lock)
     atomic_write(path, f"{front}{text.strip()}\n".encode("utf-8"))
     return True
 

@@ -21,6 +21,7 @@ from roundup import __version__, parallel
 from roundup.digest import key_of
 from roundup.fsutil import atomic_write, locked, remove_temporaries, state_dir
 from roundup.gate import Assessed
+from roundup.i18n import LOCALES
 from roundup.index import Index
 from roundup.model import Site
 from roundup.posts import Folders, PostEntry, post_signature, signature
@@ -29,7 +30,7 @@ from roundup.theme import package_theme
 from roundup.validate import load_site
 from roundup.write import Ledger, Output
 
-FORMAT = (8, __version__, sys.version_info[:2])
+FORMAT = (9, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 STATE = "state.pickle"
 """What the last build wrote: small, enough to see that nothing changed. What it read is kept per post in the
@@ -153,10 +154,10 @@ def _read(path: Path) -> Any:
 
 def fingerprint(root: Path, drafts: bool, cache: Cache | None = None) -> str:
     """Who and when every input file is (site.yml, contributors/, posts/, themes/, the shipped theme and
-    the cached avatar renditions), with roundup's version and --drafts: equal fingerprints mean a build
+    catalogues, and the cached avatar renditions), with roundup's version and --drafts: equal fingerprints mean a build
     would write the same site. Each post folder's `post_signature` is left in `cache.folders.scanned`."""
     seen: list[tuple] = []
-    for top in (root / "site.yml", root / "contributors", root / "themes", package_theme(),
+    for top in (root / "site.yml", root / "contributors", root / "themes", package_theme(), LOCALES,
                 root / ".roundup" / "cache" / "avatars"):
         _scan(top, seen)
     posts = root / "posts"

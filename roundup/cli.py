@@ -38,8 +38,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from roundup.build import prepare
+    from roundup.validate import check_languages
 
     site, statuses, output = prepare(args.site, drafts=True, copies=True)
+    check_languages(site)
     publish = sum(s.inclusion in (Inclusion.PUBLISHED, Inclusion.LIVE) for s in statuses)
     print(f"No problems in {count(len(site.posts), 'post')} and {count(len(site.contributors), 'contributor')}; "
           f"{publish} would publish, {len(statuses) - publish} would not.")

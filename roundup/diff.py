@@ -7,16 +7,26 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-FIELDS = (("quote", "prompt", "Prompt"), ("quote", "body", "Your words"), ("profile", "name", "Name"),
-          ("profile", "handle", "Handle"), ("profile", "url", "Link"), ("profile", "links", "Credit links"),
-          ("profile", "avatar_sha256", "Photo"), ("profile", "bio", "Bio"), ("post", "title", "Post title"),
-          ("post", "text_sha256", "The editor's text around the voices"))
+from roundup.i18n import N_
+
+FIELDS = (("quote", "prompt", N_("Prompt")), ("quote", "body", N_("Your words")), ("profile", "name", N_("Name")),
+          ("profile", "handle", N_("Handle")), ("profile", "url", N_("Link")),
+          ("profile", "links", N_("Credit links")), ("profile", "avatar_sha256", N_("Photo")),
+          ("profile", "bio", N_("Bio")), ("post", "title", N_("Post title")),
+          ("post", "text_sha256", N_("The editor's text around the voices")))
+"""(part, field, label) of every field a contributor approves; labels are translated where they are shown."""
+EDITED = N_("edited — read it in the post below")
+NEW_PHOTO = N_("a new photo")
+NO_PHOTO = N_("photo removed")
+_NOTED = ("text_sha256", "avatar_sha256")
+"""Fields compared by digest: what changed is said in roundup's words, not shown word by word."""
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A run of text that was kept ("same"), added ("ins") or removed ("del")."""
+    """A run of text that was kept ("same"), added ("ins") or removed ("del"), or roundup's own words about
+    what changed ("note": `EDITED`, `NEW_PHOTO` or `NO_PHOTO`, translated where they are shown)."""
 
     op: str
     text: str
@@ -36,18 +46,18 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[Change, ..
         return ()
     result = []
     for part, key, label in FIELDS:
-        before = _text(key, (old.get(part) or {}).get(key))
-        after = _text(key, new[part].get(key))
-        if before != after and key == "text_sha256":
-            result.append(Change(label, (Segment("ins", "edited — read it in the post below"),)))
-        elif before != after:
+        was, now = (old.get(part) or {}).get(key), new[part].get(key)
+        if key in _NOTED and (was or None) != (now or None):
+            note = EDITED if key == "text_sha256" else NEW_PHOTO if now else NO_PHOTO
+            result.append(Change(label, (Segment("note", note),)))
+            continue
+        before, after = _text(key, was), _text(key, now)
+        if before != after:
             result.append(Change(label, word_diff(before, after)))
     return tuple(result)
 
 
 def _text(key: str, value: Any) -> str:
-    if key == "avatar_sha256":
-        return "(a new photo)" if value else ""
     if key == "links" and isinstance(value, (list, dict)):
         pairs = value.items() if isinstance(value, dict) else value
         return "\n".join(f"{label}: {href}" for label, href in pairs)

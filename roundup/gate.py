@@ -12,6 +12,7 @@ from roundup import live as live_version
 from roundup.approvals import Record, approved_copy, needs_copies, read_records
 from roundup.digest import changed_parts, digest_of, key_of, profile_snapshot, snapshot, voice_digest
 from roundup.errors import Problems
+from roundup.i18n import N_
 from roundup.model import Live, Post, Profile, Quote, Site
 from roundup.progress import SILENT, Progress
 
@@ -92,13 +93,19 @@ class PostStatus:
 
 def post_reasons(draft: bool, voices: bool, deadline: dt.date | None, pending: bool) -> tuple[str, ...]:
     """Why a post is held back, apart from its voices: a draft, no voices, a deadline passed (as of today)."""
+    return tuple(reason.format(date=deadline.isoformat() if deadline else "")
+                 for reason in held_reasons(draft, voices, deadline, pending))
+
+
+def held_reasons(draft: bool, voices: bool, deadline: dt.date | None, pending: bool) -> tuple[str, ...]:
+    """`post_reasons` as messages to translate, the deadline as {date}."""
     reasons = []
     if draft:
-        reasons.append("the post's status is draft")
+        reasons.append(N_("the post's status is draft"))
     if not voices:
-        reasons.append("the post has no voices yet")
+        reasons.append(N_("the post has no voices yet"))
     if deadline and pending and deadline < dt.date.today():
-        reasons.append(f"the deadline {deadline.isoformat()} has passed")
+        reasons.append(N_("the deadline {date} has passed"))
     return tuple(reasons)
 
 

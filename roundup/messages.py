@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from urllib.parse import quote as urlquote
 
 from markupsafe import escape
 
 from roundup.errors import Problem, RoundupError
+from roundup.i18n import Translator
 from roundup.model import Contributor, Post, Quote, Site
-from roundup.viewtypes import display_date
+from roundup.theme import words_of
 
 if TYPE_CHECKING:
     from roundup.preview import PreviewInfo
@@ -40,134 +42,182 @@ def require_editor_email(site: Site) -> None:
                                                       "message roundup writes")])
 
 
-def others(site: Site, post: Post, contributor_id: str, most: int = 3) -> str:
-    """The other voices of a post, by name: "Sam, Lee and 3 others"."""
+def words_for(site: Site, person: Contributor) -> Translator:
+    """The language of everything roundup writes to `person`: their profile's `language`, else the site's."""
+    return words_of(person.language or site.config.language, site.config.root)
+
+
+def others(site: Site, post: Post, contributor_id: str, words: Translator, most: int = 3) -> str:
+    """The other voices of a post, by name, as their reader's language lists them: "Sam, Lee and 3 others"."""
     names = [site.contributors[q.contributor_id].profile.name for q in (*post.quotes, *post.unanswered)
              if q.contributor_id != contributor_id and q.contributor_id in site.contributors]
-    if not names:
-        return ""
-    if len(names) <= most:
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    rest = len(names) - most
-    return ", ".join(names[:most]) + f" and {rest} other{'s' if rest > 1 else ''}"
+    if len(names) > most:
+        rest = len(names) - most
+        names = [*names[:most], words.ngettext("{n} other", "{n} others", rest).format(n=words.number(rest))]
+    return words.names(names) if names else ""
+
+
+def answer_links(site: Site, post: Post, token: str, words: Translator) -> tuple[str, str]:
+    """The two mailto: links a contributor answers with, in their language: Approve (the token in the subject
+    and the body, so sending it is the whole approval) and Ask for changes (room for their words)."""
+    to, title = site.config.editor.email or "", one_line(post.title)
+
+    def mailto(subject: str, body: str) -> str:
+        return f"mailto:{urlquote(to, safe='@')}?subject={urlquote(subject)}&body={urlquote(body)}"
+
+    t = words.gettext
+    approve = mailto(t("Approve: {title}").format(title=title) + f" {token}",
+                     t("I approve my words in “{title}” as the preview shows them.").format(title=title)
+                     + "\n\n" + t("Approval code: {code}").format(code=token) + "\n")
+    changes = mailto(t("Changes to my words in “{title}”").format(title=title),
+                     t("What I would like changed:") + "\n\n")
+    return approve, changes
 
 
 def preview_message(site: Site, post: Post, person: Contributor, note: str | None, info: PreviewInfo,
                     attachment: bytes) -> EmailMessage:
     """Asking one contributor to review exactly what will appear under their name."""
-    company = others(site, post, person.id)
-    about = f": {post.summary}" if post.summary else "."
+    words = words_for(site, person)
+    t, company = words.gettext, others(site, post, person.id, words)
     request = []
     if info.declined_on:
-        asked = f"On {info.declined_on} you asked for changes"
-        request = [f"{asked}:", quoted(info.declined_reason)] if info.declined_reason else [f"{asked}."]
+        if info.declined_reason:
+            request = [t("On {day} you asked for changes:").format(day=info.declined_on), quoted(info.declined_reason)]
+        else:
+            request = [t("On {day} you asked for changes.").format(day=info.declined_on)]
         if info.changes:
-            request.append("Here is the new version, for you to look at again.")
+            request.append(t("Here is the new version, for you to look at again."))
     paragraphs = [
-        f"Dear {person.profile.name},",
+        t("Dear {name},").format(name=person.profile.name),
         *request,
         *([note] if note else []),
-        f"I'm putting together “{post.title}” for {site.config.title}{about}"
-        + (f" Your voice appears alongside {company}." if company else ""),
-        "Attached is a preview of exactly how the post will appear, with your voice highlighted. "
-        "Nothing is published under your name until you approve it.",
+        _about(site, post, words) + (" " + t("Your voice appears alongside {others}.").format(others=company)
+                                     if company else ""),
+        t("Attached is a preview of exactly how the post will appear, with your voice highlighted. "
+          "Nothing is published under your name until you approve it."),
     ]
     if info.changes:
-        changed = ", ".join(c.label.lower() for c in info.changes)
-        paragraphs.append(f"Since you answered on {info.answered_on}, this changed: {changed}. "
-                          "The preview marks every change.")
+        changed = words.names(t(c.label) for c in info.changes)
+        paragraphs.append(t("Since you answered on {day}, this changed: {what}. The preview marks every change.")
+                          .format(day=info.answered_on, what=changed))
     if post.deadline:
-        paragraphs.append(f"Could you answer by {display_date(post.deadline)}?")
+        paragraphs.append(t("Could you answer by {day}?").format(day=words.date(post.deadline)))
     paragraphs += [
-        "If everything is right, the Approve button writes your approval for you: just send that e-mail.",
-        Button("Approve", info.approve_mailto),
-        "If you'd like anything changed, reply to this e-mail and tell me what, or use this button:",
-        Button("Ask for changes", info.changes_mailto),
-        f"Thank you,\n{site.config.editor.name}",
+        t("If everything is right, the Approve button writes your approval for you: just send that e-mail."),
+        Button(t("Approve"), info.approve_mailto),
+        t("If you'd like anything changed, reply to this e-mail and tell me what, or use this button:"),
+        Button(t("Ask for changes"), info.changes_mailto),
+        _signed(t("Thank you,"), site),
     ]
-    msg = _message(site, person, f"Please review your words in “{post.title}”", paragraphs)
+    msg = _message(site, person, words, t("Please review your words in “{title}”").format(title=post.title),
+                   paragraphs)
     msg.add_attachment(attachment, maintype="text", subtype="html",
                        filename=f"{post.slug}-preview-{person.id}.html")
+    msg["Content-Language"] = words.language.tag  # the attachment moved the first one into the letter's part
     return msg
+
+
+def _about(site: Site, post: Post, words: Translator) -> str:
+    """"I'm putting together “…” for …", with the post's summary."""
+    if post.summary:
+        return words.gettext("I'm putting together “{title}” for {site}: {summary}").format(
+            title=post.title, site=site.config.title, summary=post.summary)
+    return words.gettext("I'm putting together “{title}” for {site}.").format(title=post.title, site=site.config.title)
+
+
+def _signed(closing: str, site: Site) -> str:
+    return f"{closing}\n{site.config.editor.name}"
 
 
 def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote) -> EmailMessage:
     """Asking one contributor for their answer to the post's question, in their own words."""
-    company = others(site, post, person.id)
+    words = words_for(site, person)
+    t, company = words.gettext, others(site, post, person.id, words)
     question = quote.prompt or post.prompt
     paragraphs = [
-        f"Dear {person.profile.name},",
+        t("Dear {name},").format(name=person.profile.name),
         *([quote.note] if quote.note else []),
-        f"I'm putting together “{post.title}” for {site.config.title}"
-        + (f": {post.summary}" if post.summary else ".")
-        + (f" I'm also asking {company}." if company else ""),
-        *(["The question:", quoted(question)] if question else []),
-        "Would you answer it? Just reply to this e-mail with your answer, a paragraph or two, in your own "
-        "words.",
-        "Before anything is published, I will send you a preview of exactly how your words will appear, "
-        "and nothing goes out under your name until you approve it.",
-        *([f"Could you answer by {display_date(post.deadline)}?"] if post.deadline else []),
-        f"Thank you,\n{site.config.editor.name}",
+        _about(site, post, words) + (" " + t("I'm also asking {others}.").format(others=company) if company else ""),
+        *([t("The question:"), quoted(question)] if question else []),
+        t("Would you answer it? Just reply to this e-mail with your answer, a paragraph or two, in your own words."),
+        t("Before anything is published, I will send you a preview of exactly how your words will appear, "
+          "and nothing goes out under your name until you approve it."),
+        *([t("Could you answer by {day}?").format(day=words.date(post.deadline))] if post.deadline else []),
+        _signed(t("Thank you,"), site),
     ]
-    return _message(site, person, f"An invitation: your voice in “{post.title}”", paragraphs)
+    return _message(site, person, words, t("An invitation: your voice in “{title}”").format(title=post.title),
+                    paragraphs)
 
 
-def reminder_message(site: Site, post: Post, person: Contributor, buttons: tuple[Button, ...]) -> EmailMessage:
-    """A short, friendly reminder of what is waiting for them: their answer, or their look at the preview
-    (with the same buttons as the preview)."""
-    waiting = ("your look at the preview I sent, so I can publish with your approval" if buttons
-               else "your answer to the question I sent; a paragraph or two is plenty")
-    how = ("The buttons below answer in one click; your preview is in my earlier e-mail." if buttons
-           else "Just reply to this e-mail with your answer.")
+def reminder_message(site: Site, post: Post, person: Contributor, token: str | None) -> EmailMessage:
+    """A short, friendly reminder of what is waiting for them: their answer, or (with the `token` of their
+    preview) their look at the preview, with the same buttons as the preview."""
+    words = words_for(site, person)
+    t = words.gettext
+    if token is not None:
+        approve, ask = answer_links(site, post, token, words)
+        waiting = t("A gentle reminder about “{title}” for {site}: I'm still hoping for your look at the preview I "
+                    "sent, so I can publish with your approval.")
+        how = [t("The buttons below answer in one click; your preview is in my earlier e-mail."),
+               Button(t("Approve"), approve), Button(t("Ask for changes"), ask)]
+    else:
+        waiting = t("A gentle reminder about “{title}” for {site}: I'm still hoping for your answer to the "
+                    "question I sent; a paragraph or two is plenty.")
+        how = [t("Just reply to this e-mail with your answer.")]
     paragraphs: list = [
-        f"Dear {person.profile.name},",
-        f"A gentle reminder about “{post.title}” for {site.config.title}: I'm still hoping for {waiting}.",
-        *([f"The deadline is {display_date(post.deadline)}."] if post.deadline else []),
-        how,
-        *buttons,
-        "If you can't take part after all, just tell me; that's fine too.",
-        f"Thank you,\n{site.config.editor.name}",
+        t("Dear {name},").format(name=person.profile.name),
+        waiting.format(title=post.title, site=site.config.title),
+        *([t("The deadline is {day}.").format(day=words.date(post.deadline))] if post.deadline else []),
+        *how,
+        t("If you can't take part after all, just tell me; that's fine too."),
+        _signed(t("Thank you,"), site),
     ]
-    return _message(site, person, f"A reminder: “{post.title}”", paragraphs)
+    return _message(site, person, words, t("A reminder: “{title}”").format(title=post.title), paragraphs)
 
 
 def cancel_message(site: Site, post: Post, person: Contributor, reason: str | None = None,
                    was_online: bool = False) -> EmailMessage:
     """Telling one contributor that the post will not run (or was taken down), why, and what happens to
     their words."""
+    words = words_for(site, person)
+    t, where = words.gettext, {"title": post.title, "site": site.config.title}
     if was_online:
-        news = (f"I'm sorry to tell you that I have taken “{post.title}” down from {site.config.title}: "
-                "I have cancelled it.")
-        words = "Your words are no longer published"
+        news = t("I'm sorry to tell you that I have taken “{title}” down from {site}: I have cancelled it.")
+        after = t("Thank you for the time and thought you gave it. Your words are no longer published, here or "
+                  "anywhere else; if I ever want to use them another way, I will ask you first.")
+        subject = t("“{title}” has been taken down")
     else:
-        news = f"I'm sorry to tell you that “{post.title}” will not run on {site.config.title}: I have cancelled it."
-        words = "Your words will not be published"
+        news = t("I'm sorry to tell you that “{title}” will not run on {site}: I have cancelled it.")
+        after = t("Thank you for the time and thought you gave it. Your words will not be published, here or "
+                  "anywhere else; if I ever want to use them another way, I will ask you first.")
+        subject = t("“{title}” will not be published")
     paragraphs = [
-        f"Dear {person.profile.name},",
-        news,
-        *(["The reason:", quoted(reason)] if reason else []),
-        f"Thank you for the time and thought you gave it. {words}, here or anywhere else; if I ever want "
-        "to use them another way, I will ask you first.",
-        f"With thanks,\n{site.config.editor.name}",
+        t("Dear {name},").format(name=person.profile.name),
+        news.format(**where),
+        *([t("The reason:"), quoted(reason)] if reason else []),
+        after,
+        _signed(t("With thanks,"), site),
     ]
-    subject = f"“{post.title}” has been taken down" if was_online else f"“{post.title}” will not be published"
-    return _message(site, person, subject, paragraphs)
+    return _message(site, person, words, subject.format(**where), paragraphs)
 
 
 def thank_message(site: Site, post: Post, person: Contributor, voice_url: str) -> EmailMessage:
     """Thanking one contributor, with the link to their own voice and a line ready to share."""
-    company = others(site, post, person.id)
-    where = f"“{post.title}”, on {site.config.title}: {voice_url}"
-    share = f"I joined {company} in {where}" if company else f"My voice is in {where}"
+    words = words_for(site, person)
+    t, company = words.gettext, others(site, post, person.id, words)
+    where = {"title": post.title, "site": site.config.title, "url": voice_url, "others": company}
+    share = (t("I joined {others} in “{title}”, on {site}: {url}") if company
+             else t("My voice is in “{title}”, on {site}: {url}"))
     paragraphs = [
-        f"Dear {person.profile.name},",
-        f"“{post.title}” is now published on {site.config.title}, and your voice is here:\n{voice_url}",
-        *([f"You're in it alongside {company}."] if company else []),
-        "If you'd like to share it, here is a line ready to post as your own:",
-        f"    {share}",
-        f"Thank you for being part of it.\n{site.config.editor.name}",
+        t("Dear {name},").format(name=person.profile.name),
+        t("“{title}” is now published on {site}, and your voice is here:").format(**where) + f"\n{voice_url}",
+        *([t("You're in it alongside {others}.").format(others=company)] if company else []),
+        t("If you'd like to share it, here is a line ready to post as your own:"),
+        f"    {share.format(**where)}",
+        _signed(t("Thank you for being part of it."), site),
     ]
-    return _message(site, person, f"“{post.title}” is published — thank you", paragraphs)
+    return _message(site, person, words, t("“{title}” is published — thank you").format(title=post.title),
+                    paragraphs)
 
 
 def one_line(text: str) -> str:
@@ -176,7 +226,7 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-def _message(site: Site, person: Contributor, subject: str, paragraphs: list) -> EmailMessage:
+def _message(site: Site, person: Contributor, words: Translator, subject: str, paragraphs: list) -> EmailMessage:
     editor = site.config.editor
     msg = EmailMessage()
     msg["From"] = Address(one_line(editor.name), addr_spec=editor.email or "")
@@ -185,9 +235,11 @@ def _message(site: Site, person: Contributor, subject: str, paragraphs: list) ->
     msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
     msg["Message-ID"] = make_msgid(domain=(editor.email or "roundup.invalid").rpartition("@")[2])
-    text = [f"{p.label}: {p.href}" if isinstance(p, Button) else p for p in paragraphs]
+    text = [words.gettext("{label}: {link}").format(label=p.label, link=p.href) if isinstance(p, Button) else p
+            for p in paragraphs]
     msg.set_content("\n\n".join(text) + "\n")
-    msg.add_alternative(_html(paragraphs), subtype="html")
+    msg.add_alternative(_html(paragraphs, words), subtype="html")
+    msg["Content-Language"] = words.language.tag  # after the content: setting content clears Content-* headers
     return msg
 
 
@@ -201,7 +253,7 @@ STYLE = ("a.button{display:inline-block;padding:10px 20px;border-radius:6px;back
 """The buttons' look, in the head: no element carries a style of its own (nothing in a message is active)."""
 
 
-def _html(paragraphs: list) -> str:
+def _html(paragraphs: list, words: Translator) -> str:
     """The same words as HTML: every paragraph escaped, web links made clickable, buttons as buttons."""
     parts = []
     for text in paragraphs:
@@ -219,5 +271,6 @@ def _html(paragraphs: list) -> str:
         html = str(escape(text)).replace("\n", "<br>\n")
         html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
         parts.append(f"<p>{html}</p>")
-    head = f"<!doctype html>\n<html><head><style>{STYLE}</style></head><body>\n"
+    head = (f'<!doctype html>\n<html lang="{escape(words.language.tag)}" dir="{words.direction}"><head><style>{STYLE}'
+            '</style></head><body>\n')
     return head + "\n".join(parts) + "\n</body></html>\n"

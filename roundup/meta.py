@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from roundup.i18n import Translator
 from roundup.viewtypes import ContributorView, PostView, SiteView, VoiceView
 
 SHARE_IMAGE = "static/share.png"
@@ -34,10 +35,15 @@ class ShareView:
     tags: tuple[str, ...] = ()
 
 
-def for_site(site: SiteView, url: str, title: str, description: str | None) -> ShareView:
+def for_site(site: SiteView, words: Translator, url: str, title: str, description: str | None) -> ShareView:
     """Index, list and tag pages: the site's own card."""
-    return ShareView("website", title, description, url, site.base_url + SHARE_IMAGE,
-                     f"{site.title}: many voices, each credited", "summary_large_image", None)
+    return ShareView("website", title, description, url, site.base_url + SHARE_IMAGE, _image_alt(site, words),
+                     "summary_large_image", None)
+
+
+def _image_alt(site: SiteView, words: Translator) -> str:
+    """What the theme's sharing picture shows."""
+    return words.gettext("{site}: many voices, each credited").format(site=site.title)
 
 
 def for_post(site: SiteView, post: PostView) -> ShareView:
@@ -60,17 +66,18 @@ def for_post(site: SiteView, post: PostView) -> ShareView:
                      published=post.date_iso, tags=tuple(tag.name for tag in post.tags))
 
 
-def for_contributor(site: SiteView, person: ContributorView) -> ShareView:
+def for_contributor(site: SiteView, words: Translator, person: ContributorView) -> ShareView:
     """A contributor's page: a Person, pictured by their photo when they have one."""
     data = _person(person.name, person.url or person.abs_url, person.links, person.avatar.share_url,
                    person.handle)
     data = {"@context": "https://schema.org", **data, "mainEntityOfPage": person.abs_url}
-    description = f"Every roundup on {site.title} with a voice by {person.name}."
+    description = words.gettext("Every roundup on {site} with a voice by {name}.").format(site=site.title,
+                                                                                          name=person.name)
     if person.avatar.share_url:
         return ShareView("profile", person.name, description, person.abs_url, person.avatar.share_url,
                          person.avatar.alt, "summary", _json(data))
     return ShareView("profile", person.name, description, person.abs_url, site.base_url + SHARE_IMAGE,
-                     f"{site.title}: many voices, each credited", "summary_large_image", _json(data))
+                     _image_alt(site, words), "summary_large_image", _json(data))
 
 
 def _voice_person(site: SiteView, voice: VoiceView) -> dict:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundup.errors import RoundupError
+from roundup.i18n import Language
 
 STATUSES = ("ready", "draft", "cancelled")
 PREVIEW_OTHERS = ("approved", "all")
@@ -78,7 +79,8 @@ class SiteConfig:
     """Absolute path of the build output folder."""
     previews: Path
     """Absolute path of the previews folder."""
-    language: str
+    language: Language
+    """The site's language: its pages, and every message to a contributor whose profile names none."""
     mail: MailConfig
     markdown: str = "markdown-it"
     """The Markdown engine (`markdown.ENGINES`): markdown-it, or the faster cmark-gfm."""
@@ -140,6 +142,8 @@ class Contributor:
     """Private: only used to address preview and notice messages."""
     source: str
     """Profile file relative to the site."""
+    language: Language | None = None
+    """Private: the language of their messages and preview frame (None: the site's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,8 @@ class Quote:
     note: str | None
     """Private: the editor's personal line, only ever shown in that contributor's message."""
     source: str
+    lang: str | None = None
+    """The language the words are written in (BCP 47), when not the site's: the voice's `lang` attribute."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from roundup.consent import Sent, finish
 from roundup.errors import Problem, RoundupError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.mailer import Outgoing, write
-from roundup.messages import Button, invitation_message, reminder_message, require_editor_email
+from roundup.messages import invitation_message, reminder_message, require_editor_email
 from roundup.model import Post, Site
-from roundup.preview import answer_links, require_open, voice_ids
+from roundup.preview import require_open, voice_ids
 from roundup.cache import read_site
 
 
@@ -96,12 +96,11 @@ def _not_due(site: Site, voice: VoiceStatus, now: dt.datetime) -> str | None:
 
 def _reminder(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Outgoing:
     post, person = status.post, site.contributors[voice.contributor_id]
-    buttons: tuple[Button, ...] = ()
+    token = None
     if voice.state is not VoiceState.UNANSWERED:  # waiting on their look at the preview
         claims = tokens.Claims(person.id, post.slug, tokens.fingerprint(voice.digest), tokens.expiry_for(post, now))
-        approve, ask = answer_links(site, post, tokens.make(tokens.secret_for(site.config.root), claims))
-        buttons = (Button("Approve", approve), Button("Ask for changes", ask))
-    message = reminder_message(site, post, person, buttons)
+        token = tokens.make(tokens.secret_for(site.config.root), claims)
+    message = reminder_message(site, post, person, token)
     return Outgoing(person.id, message, site.config.previews / person.id / f"{post.slug}-reminder.eml")
 
 

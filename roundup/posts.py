@@ -11,13 +11,14 @@ from pathlib import Path
 from roundup import live, parallel
 from roundup.approvals import Record, read_records, without_copies
 from roundup.errors import Problem, Problems
+from roundup.i18n import LANGUAGE_TAG
 from roundup.fields import ID_RE, Fields, slugify
 from roundup.load import Document, LineDict, load_markdown_file, rel
 from roundup.model import STATUSES, Contributor, Live, Post, Quote
 from roundup.progress import SILENT, Progress
 
 POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline", "prompt")
-QUOTE_FIELDS = ("prompt", "note")
+QUOTE_FIELDS = ("prompt", "note", "lang")
 VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTILINE)
 
 
@@ -262,7 +263,11 @@ def _quote(root: Path, path: Path, problems: Problems) -> Quote | None:
     f = Fields(doc.path, doc.meta, problems)
     f.only(QUOTE_FIELDS)
     body = doc.body.strip()  # empty: not answered yet
-    quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path)
+    lang = f.text("lang")
+    if lang is not None and not LANGUAGE_TAG.match(lang):
+        f.error("lang", f"is not a language tag (got {lang[:40]!r}): write one like en, fr, pt-BR or zh-Hans")
+    lang = lang.replace("_", "-") if lang else None
+    quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path, lang)
     return quote if len(problems.items) == before else None
 
 

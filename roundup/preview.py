@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import quote as urlquote
 
 from markupsafe import Markup
 
@@ -14,11 +13,12 @@ from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError, UsageError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
-from roundup.messages import one_line
+from roundup.i18n import Translator
+from roundup.messages import answer_links, words_for
 from roundup.model import Contributor, Post, Site
-from roundup.theme import environment, render_template, static_files
+from roundup.theme import environment, render_template, speaking, static_files
 from roundup.views import Views, as_preview, avatar_alt
-from roundup.viewtypes import AvatarView, display_date
+from roundup.viewtypes import AvatarView
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,47 +124,38 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     secret = tokens.secret_for(config.root)
     token = tokens.make(secret, tokens.Claims(contributor.id, post.slug, tokens.fingerprint(voice.digest),
                                               tokens.expiry_for(post, now)))
-    info = _info(site, status, voice, contributor, token)
+    frame = words_for(site, contributor)
+    info = _info(site, status, voice, contributor, token, frame)
     views = Views(site, (status,), drafts=True)
     view = views.view(post.slug)
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False, "preview": info,
         "canonical": view.abs_url if view.path in published else None,
         "inline_css": _inline_css(site),
-        "post": as_preview(view, contributor.id, _inline_avatars(site, status, contributor.id), published),
+        "post": as_preview(view, contributor.id, _inline_avatars(site, status, contributor.id, views.words), published,
+                           views.words),
+        "frame": {**speaking(frame), "lang": frame.language.tag, "dir": frame.direction},
         "share": None,  # a private file: no sharing card, no JSON-LD pointing at remote pictures
     }
-    html = render_template(environment(config), config.root, "preview.html", context,
+    html = render_template(environment(config, views.words), config.root, "preview.html", context,
                            f"{config.previews.name}/{contributor.id}/{post.slug}.html")
     return Preview(contributor, status, voice, token, info, html.encode("utf-8"))
 
 
-def answer_links(site: Site, post: Post, token: str) -> tuple[str, str]:
-    """The two mailto: links a contributor answers with: Approve (the token in the subject and the body,
-    so sending it is the whole approval) and Ask for changes (room for their words)."""
-    to, title = site.config.editor.email or "", one_line(post.title)
-
-    def mailto(subject: str, body: str) -> str:
-        return f"mailto:{urlquote(to, safe='@')}?subject={urlquote(subject)}&body={urlquote(body)}"
-
-    approve = mailto(f"Approve: {title} {token}", f"I approve my words in “{title}” as the preview shows them.\n\n"
-                     f"Approval code: {token}\n")
-    changes = mailto(f"Changes to my words in “{title}”", "What I would like changed:\n\n")
-    return approve, changes
-
-
-def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contributor, token: str) -> PreviewInfo:
+def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contributor, token: str,
+          words: Translator) -> PreviewInfo:
+    """The frame's part of a preview, in its reader's language (`words`)."""
     post, editor = status.post, site.config.editor
-    approve, ask = answer_links(site, post, token)
+    approve, ask = answer_links(site, post, token, words)
     quote = next(q for q in post.quotes if q.contributor_id == contributor.id)
     record = voice.record
     shown = changes(approved_copy(record) if record and record.decision else None,
                     snapshot(post, quote, contributor.profile))
-    answered = record.at.date().isoformat() if record and record.decision and shown else None
+    answered = words.date(record.at.date()) if record and record.decision and shown else None
     declined = record is not None and record.decision == "declined"
     return PreviewInfo(contributor.profile.name, editor.name, token, approve, ask,
-                       display_date(post.deadline) if post.deadline else None, shown, answered,
-                       display_date(record.at.date()) if declined else None, record.reason if declined else None)
+                       words.date(post.deadline) if post.deadline else None, shown, answered,
+                       words.date(record.at.date()) if declined else None, record.reason if declined else None)
 
 
 def _inline_css(site: Site) -> Markup:
@@ -183,7 +174,7 @@ def shown_voices(site: Site, status: PostStatus, contributor_id: str) -> set[str
             if v.contributor_id == contributor_id or v.state is VoiceState.APPROVED}
 
 
-def _inline_avatars(site: Site, status: PostStatus, contributor_id: str) -> dict[str, AvatarView]:
+def _inline_avatars(site: Site, status: PostStatus, contributor_id: str, words: Translator) -> dict[str, AvatarView]:
     """Contributor id → their picture as a data: URI (a remote photo becomes initials), for every voice
     shown in full; the voices shown by name only get none (their picture is not theirs to share yet)."""
     inline = {}
@@ -193,5 +184,5 @@ def _inline_avatars(site: Site, status: PostStatus, contributor_id: str) -> dict
             continue
         person = site.contributors[quote.contributor_id]
         uri, placeholder = avatars.data_uri(site.config.root, person)
-        inline[person.id] = AvatarView(uri, avatar_alt(person.profile.name, placeholder), placeholder=placeholder)
+        inline[person.id] = AvatarView(uri, avatar_alt(words, person.profile.name, placeholder), placeholder=placeholder)
     return inline

@@ -16,13 +16,19 @@ _ATTRIBUTION = re.compile(
 _MARKER = re.compile(
     r"^-{2,}\s*(Original Message|Urspr[üu]ngliche Nachricht|Message d'origine|Mensaje original|Oorspronkelijk bericht"
     r"|Messaggio originale|Mensagem original|Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]"
-    r"|Mensaje reenviado|Doorgestuurd bericht|Messaggio inoltrato)\s*-{2,}$|^(Begin forwarded message"
+    r"|Mensaje reenviado|Doorgestuurd bericht|Messaggio inoltrato|原始邮件|原始郵件|转发邮件|元のメッセージ|転送メッセージ"
+    r"|الرسالة الأصلية|رسالة معاد توجيهها)\s*-{2,}$|^(Begin forwarded message"
     r"|Anfang der weitergeleiteten Nachricht|D[ée]but du message r[ée]exp[ée]di[ée])\s?:$", re.I)
-_FORWARD = re.compile(r"forward|weitergeleit|transf|reenviado|doorgestuurd|inoltrato|r[ée]exp", re.I)
-_HEAD_FROM = re.compile(r"^\*?(From|Von|De|Van|Da|Fr[åa]n|Fra|Od)\s?:\*?\s*\S", re.I)
+_FORWARD = re.compile(r"forward|weitergeleit|transf|reenviado|doorgestuurd|inoltrato|r[ée]exp|转发|転送|توجيه", re.I)
+_HEAD_FROM = re.compile(r"^\*?(From|Von|De|Van|Da|Fr[åa]n|Fra|Od|差出人|送信者|发件人|寄件者|من)\s?[:：]\*?\s*\S", re.I)
 _HEAD_NEXT = re.compile(
     r"^\*?(Sent|Date|Gesendet|Datum|Envoy[ée]|Enviado|Fecha|Verzonden|Inviato|Data|Skickat|Sendt|To|An|[ÀA]|Para"
-    r"|Aan|Till|Til|Cc|Subject|Betreff|Objet|Asunto|Onderwerp|Oggetto|Assunto|[ÄA]mne|Emne)\s?:", re.I)
+    r"|Aan|Till|Til|Cc|Subject|Betreff|Objet|Asunto|Onderwerp|Oggetto|Assunto|[ÄA]mne|Emne|送信日時|日付|宛先|件名"
+    r"|发送时间|發送時間|日期|收件人|收件者|抄送|副本|主题|主旨|تاريخ الإرسال|التاريخ|إلى|نسخة|الموضوع)\s?[:：]", re.I)
+_ADDRESSED = re.compile(r"<[^<>\s@]+@[^<>\s]+>.{0,40}[:：]$")
+"""An attribution in any language: the sender's address, then at most a few words ("写道", "كتب") and a colon
+(Gmail writes "2026年12月3日(木) 10:00 Maren Holt <maren@example.com>:")."""
+_BIDI_MARKS = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SEPARATOR = re.compile(r"^\s*(_{20,}|(\* ){2,}\*)\s*$")
 _SIG_DASHES = re.compile(r"^--\s?$")
 _MOBILE = re.compile(
@@ -30,11 +36,13 @@ _MOBILE = re.compile(
     r"|Get Outlook for \S.{0,60}|Von meinem \S.{0,30} gesendet|Envoy[ée] de mon \S.{0,30}|Enviado desde mi \S.{0,30}"
     r"|Verzonden (vanaf|met) (mijn )?\S.{0,30}|Inviato da \S.{0,30})$", re.I)
 _GREETING = re.compile(
-    r"^(hi|hello|hey|dear|hallo|liebe[rs]?|bonjour|hola|ciao|ol[áa]|moin)(\s+[^\s.?,!:]+){0,3}\s*[,!]?$", re.I)
+    r"^(hi|hello|hey|dear|hallo|liebe[rs]?|bonjour|hola|ciao|ol[áa]|moin|مرحب[اًا]*|أهل[اًا]*|عزيز[يتي]*|您好|你好"
+    r"|こんにちは)(\s+[^\s.?,!:،]+){0,3}\s*[,!،，！]?$", re.I)
 _CLOSING = re.compile(
     r"^(best|best wishes|best regards|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks"
     r"|all the best|(viele |liebe |beste )?gr[üu](ß|ss)e|cordialement|bien [àa] vous|saludos"
-    r"|un saludo|groetjes|met vriendelijke groet|cordiali saluti|abra[çc]os)[,.!]?$", re.I)
+    r"|un saludo|groetjes|met vriendelijke groet|cordiali saluti|abra[çc]os|よろしくお願い(いた)?します|谢谢|谢谢您|祝好|此致"
+    r"|مع التحية|مع خالص التحية|تحياتي|شكر[اًا]*)[,.!،。！]?$", re.I)
 _TOKEN_HEAD = re.compile(r"\bru2[a-z2-7]{0,43}$", re.I)
 _TOKEN_TAIL = re.compile(r"^ {0,3}>\s?([a-z2-7]+)\b", re.I)
 _TOKEN_LENGTH = 47
@@ -59,7 +67,8 @@ def _cut(lines: list[str]) -> tuple[int, bool]:
             continue
         if _MARKER.match(line.strip()):
             return _above_separator(lines, i), bool(_FORWARD.search(line))
-        if _HEAD_FROM.match(line) and any(_HEAD_NEXT.match(n) for n in lines[i + 1:i + 4]):
+        if _HEAD_FROM.match(_BIDI_MARKS.sub("", line)) and any(_HEAD_NEXT.match(_BIDI_MARKS.sub("", n))
+                                                                for n in lines[i + 1:i + 4]):
             return _above_separator(lines, i), False
         if _SEPARATOR.match(line) and not line.strip().startswith("*"):
             return i, False
@@ -79,13 +88,13 @@ def _above_separator(lines: list[str], i: int) -> int:
 
 def _attribution_at(lines: list[str], end: int) -> int | None:
     """The first line of an "On … wrote:" attribution ending at line `end` (wrapped over up to 3 lines)."""
-    if not lines[end].rstrip().endswith(":"):
+    if not _BIDI_MARKS.sub("", lines[end]).rstrip().endswith((":", "：")):
         return None
     for start in range(end, max(end - 3, -1), -1):
         if _QUOTED.match(lines[start]) or not lines[start].strip():
             return None
-        joined = " ".join(line.strip() for line in lines[start:end + 1])
-        if _ATTRIBUTION_START.match(joined) and _ATTRIBUTION.match(joined):
+        joined = _BIDI_MARKS.sub("", " ".join(line.strip() for line in lines[start:end + 1])).strip()
+        if _ATTRIBUTION_START.match(joined) and _ATTRIBUTION.match(joined) or _ADDRESSED.search(joined):
             return start
     return None
 
@@ -113,7 +122,7 @@ def _quoted(lines: list[str], drop: set[int]) -> set[int]:
             continue
         if _QUOTED.match(line) and not _token_tail(lines, i):
             out.add(i)
-        elif lines[i].rstrip().endswith(":"):
+        elif _BIDI_MARKS.sub("", lines[i]).rstrip().endswith((":", "：")):
             start = _attribution_at(lines, i)
             if start is not None:
                 out.update(range(start, i + 1))

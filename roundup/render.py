@@ -13,6 +13,7 @@ from roundup import __version__, avatars, meta, parallel
 from roundup.digest import key_of
 from roundup.engine import SITE, Engine, Inputs, Sources
 from roundup.gate import PostStatus
+from roundup.i18n import Translator
 from roundup.load import rel
 from roundup.model import Site
 from roundup.progress import SILENT, Progress
@@ -61,40 +62,43 @@ def render_site(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, prog
 
 def _render(site: Site, statuses: tuple[PostStatus, ...], drafts: bool, progress: Progress, reuse: Reuse | None,
             workers: int, later: bool, out: Output) -> None:
-    env = environment(site.config, compiled=reuse is not None)
-    compile_templates(env, site.config.root)
     reuse = reuse if reuse is not None else Reuse()
     views = Views(site, statuses, drafts, reuse.views, reuse.cards, reuse.stored)
+    env = environment(site.config, views.words, compiled=reuse is not None)
+    compile_templates(env, site.config.root)
     engine = Engine(_inputs(site, views, drafts, env), reuse.ledger, reuse.previous, site.config.output)
     page = _Pages(env, site, views, out, drafts, engine, later)
-    sv, base = views.site_view, site.config.base_url
+    sv, base, t = views.site_view, site.config.base_url, views.words
     for card in views.posts:
         page(f"posts/{card.slug}/index.html", Sources("post.html", (card.slug,), settings=TEXT),
              later=lambda slug=card.slug: _post_context(sv, views.view(slug)))
     page.flush("rendering posts", progress, workers)
     home = paginate(views.posts, site.config.paginate, "")
+    about = t.gettext("Roundup posts from {site}: many voices on one theme, each credited to its author.")
     for pager in home:
         page(pager.path + "index.html", _listing("index.html", pager), later=_shown(views, pager),
-             share=meta.for_site(sv, base + pager.path, _paged(sv.title, pager),
-             f"Roundup posts from {sv.title}: many voices on one theme, each credited to its author."))
+             share=meta.for_site(sv, t, base + pager.path, _paged(t, sv.title, pager), about.format(site=sv.title)))
     contributors = views.contributors()
     page("contributors/index.html", Sources("contributors.html", tuple(v.slug for v in views.posts),
                                             tuple(c.id for c in contributors), TEXT),
-         contributors=contributors, share=meta.for_site(sv, f"{base}contributors/", f"Contributors · {sv.title}",
-                                                        f"Everyone whose voice appears on {sv.title}."))
+         contributors=contributors, share=meta.for_site(
+             sv, t, f"{base}contributors/", t.gettext("Contributors · {site}").format(site=sv.title),
+             t.gettext("Everyone whose voice appears on {site}.").format(site=sv.title)))
     for person in contributors:
         shows = person.appearances.slugs()
         page(f"contributors/{person.id}/index.html", Sources("contributor.html", shows, (person.id,), TEXT),
-             contributor=person, share=meta.for_contributor(sv, person))
+             contributor=person, share=meta.for_contributor(sv, t, person))
     tags = views.tags()
+    tagged, tag_about = t.gettext("Tagged “{tag}” · {site}"), t.gettext("Roundups on {site} tagged “{tag}”.")
     tag_pages = {tag.slug: paginate(tag.cards, site.config.paginate, tag.path) for tag in tags}
     for tag in tags:
         for pager in tag_pages[tag.slug]:
             folder = f"tags/{tag.slug}/{pager.path[len(tag.path):]}"  # the file's path; links are URL-quoted
             page(folder + "index.html", _listing("tag.html", pager, tag.name, len(tag.posts)), tag=tag,
                  later=_shown(views, pager),
-                 share=meta.for_site(sv, base + pager.path, _paged(f"Tagged “{tag.name}” · {sv.title}", pager),
-                                     f"Roundups on {sv.title} tagged “{tag.name}”."))
+                 share=meta.for_site(sv, t, base + pager.path,
+                                     _paged(t, tagged.format(tag=tag.name, site=sv.title), pager),
+                                     tag_about.format(site=sv.title, tag=tag.name)))
     root = urlsplit(site.config.base_url).path
     page("404.html", Sources("404.html", values=(root,)), root=root)
     published = tuple(p for p in views.posts if not p.withheld)
@@ -209,9 +213,12 @@ def _sitemap(site: Site, published, contributors, tags, lists) -> list[tuple[str
     return urls
 
 
-def _paged(title: str, pager: PagerView) -> str:
+def _paged(words: Translator, title: str, pager: PagerView) -> str:
     """A list page's title: the list's own on its first page, with the page number on the others."""
-    return title if pager.number == 1 else f"Page {pager.number} of {pager.count} · {title}"
+    if pager.number == 1:
+        return title
+    return words.gettext("Page {number} of {count} · {title}").format(
+        number=words.number(pager.number), count=words.number(pager.count), title=title)
 
 
 def _copy_files(site: Site, views: Views, out: Output) -> None:

@@ -118,7 +118,8 @@ def plan(root: Path, drafts: bool, scanned: dict[str, tuple] | None = None, keep
     index's (what it kept of a post is kept while the post's key is the same). Problems with the settings,
     profiles or post folder names keep nothing, and are raised by `Plan.read` with those of every post."""
     problems = Problems()
-    config, contributors = load_config(root, problems), load_contributors(root, problems)
+    config = load_config(root, problems)
+    contributors = load_contributors(root, problems, config)
     scanned, posts = scanned or {}, os.path.join(root, "posts")
     folders = {slug: scanned.get(slug) or post_signature(os.path.join(posts, slug))
                for slug in post_slugs(root, problems, listed)}

@@ -46,7 +46,8 @@ def indexed(root: Path) -> Indexed:
     assessed again (all of them through the build cache when there are many); every problem raised at once."""
     root = root.resolve()
     problems = Problems()
-    config, contributors = load_config(root, problems), load_contributors(root, problems)
+    config = load_config(root, problems)
+    contributors = load_contributors(root, problems, config)
     folders = {path.name: post_signature(str(path)) for path in post_folders(root, problems)}
     problems.raise_if_any()
     assert config is not None

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import nodes, pass_context
+from markupsafe import Markup, escape
 
 from roundup import __version__
 from roundup.errors import Problem, RoundupError
 from roundup.fsutil import state_dir
+from roundup.i18n import CatalogueError, Language, Translator, translator
 from roundup.load import rel
 from roundup.model import SiteConfig
 
@@ -31,8 +33,13 @@ def package_theme() -> Path:
 
 def theme_folders(config: SiteConfig) -> list[Path]:
     """Theme folders in lookup order: the site's theme first, then the package's default theme."""
+    return folders_of(config.root, config.theme)
+
+
+def folders_of(root: Path, theme: str) -> list[Path]:
+    """Theme folders in lookup order for the theme named `theme` in the site at `root`."""
     folders = []
-    site_theme = config.root / "themes" / config.theme
+    site_theme = root / "themes" / theme
     if site_theme.is_dir():
         folders.append(site_theme)
     default = package_theme()
@@ -41,18 +48,57 @@ def theme_folders(config: SiteConfig) -> list[Path]:
     return folders
 
 
-def environment(config: SiteConfig, compiled: bool = False) -> jinja2.Environment:
-    """Jinja2 with autoescaping everywhere; `{% extends "default/base.html" %}` reaches the shipped theme.
-    With `compiled`, templates compiled by earlier builds are kept in .roundup/cache/templates/."""
+def environment(config: SiteConfig, words: Translator, compiled: bool = False) -> jinja2.Environment:
+    """Jinja2 with autoescaping everywhere, speaking `words` (the site's language) through `{% trans %}` and
+    `_()`; `{% extends "default/base.html" %}` reaches the shipped theme. With `compiled`, templates compiled
+    by earlier builds are kept in .roundup/cache/templates/."""
     templates = [jinja2.FileSystemLoader(folder / "templates") for folder in theme_folders(config)
                  if (folder / "templates").is_dir()]
     loader = jinja2.ChoiceLoader([*templates, jinja2.PrefixLoader({"default": templates[-1]})])
     bytecode = jinja2.FileSystemBytecodeCache(str(state_dir(config.root, "cache", "templates"))) if compiled else None
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode)
+                             trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode,
+                             extensions=["jinja2.ext.i18n"])
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} hands its values to gettext
+    env.policies["ext.i18n.trimmed"] = True  # a message spread over lines is one line in the catalogue
+    env.globals.update(speaking(words))
     env.filters["url"] = _url
+    env.filters["number"] = lambda n: words.number(n)
+    env.filters["bdi"] = _bdi
     env.globals["generator"] = f"roundup {__version__}"
     return env
+
+
+def words_of(language: Language, root: Path) -> Translator:
+    """The words of `language` (its catalogues compiled once a process); a broken catalogue is reported at its
+    file and line."""
+    try:
+        return translator(language)
+    except CatalogueError as exc:
+        raise RoundupError([Problem(rel(root, exc.path), exc.line, exc.message)]) from None
+
+
+def speaking(words: Translator) -> dict:
+    """`gettext`, `ngettext` and `_` as templates call them (Jinja's "newstyle": %(name)s placeholders filled
+    with escaped values). A translation is text, escaped like any other, unless its English has markup
+    (`<strong>`, `<bdi>`): then it is markup, with the same tags (`i18n.compile_po` checks them). A block inside
+    `{% with gettext=frame.gettext %}` speaks another language: a preview's frame is in its reader's."""
+
+    def safe(context, message: str, text: str, variables: dict) -> str:
+        if context.eval_ctx.autoescape:
+            text = Markup(text) if "<" in message else escape(text)
+        return text % variables if variables else text
+
+    @pass_context
+    def gettext(context, message: str, **variables) -> str:
+        return safe(context, message, words.gettext(message), variables)
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        return safe(context, singular, words.ngettext(singular, plural, num), variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 def compile_templates(env: jinja2.Environment, root: Path) -> None:
@@ -68,6 +114,12 @@ def compile_templates(env: jinja2.Environment, root: Path) -> None:
             problems.append(Problem(where, exc.lineno, f"template error: {exc.message}"))
     if problems:
         raise RoundupError(problems)
+
+
+def _bdi(value: str) -> Markup:
+    """Someone's name or title inside a sentence, isolated so that its script's direction never reorders the
+    words around it (an Arabic name in an English sentence, a Latin one in an Arabic sentence)."""
+    return Markup("<bdi>%s</bdi>") % value
 
 
 @pass_context

@@ -9,12 +9,14 @@ from pathlib import Path
 from roundup.avatars import inspect
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import ID_RE, Fields, check_url, normalise_url
+from roundup.i18n import Language, resolve
 from roundup.load import Document, load_yaml_file, real_folder, rel
 from roundup.markdown import DEFAULT_ENGINE, engine_problem
 from roundup.model import (PREVIEW_OTHERS, Avatar, Contributor, Editor, InboxConfig, Link, MailConfig, Profile, Site,
                            SiteConfig)
 from roundup.posts import Folders, load_posts
 from roundup.progress import SILENT, Progress
+from roundup.theme import folders_of, words_of
 from roundup.slips import missing_space
 from roundup.words import id_advice, suggest_id
 
@@ -41,11 +43,24 @@ def load_site(root: Path, progress: Progress = SILENT, folders: Folders | None =
     real_folder.cache_clear()  # a folder may have become a link since the last load (in `serve`)
     problems = Problems()
     config = load_config(root, problems)
-    contributors = load_contributors(root, problems)
+    contributors = load_contributors(root, problems, config)
     posts = load_posts(root, contributors, problems, progress, folders, workers, only)
     problems.raise_if_any()
     assert config is not None
     return Site(config, contributors, posts)
+
+
+def check_languages(site: Site) -> None:
+    """Compile the catalogues of every language roundup writes in for this site (its own, and each profile's),
+    so that a broken one is reported by `check`, not on the day a message is written in it."""
+    problems = Problems()
+    for language in dict.fromkeys((site.config.language, *(c.language for c in site.contributors.values()))):
+        if language is not None:
+            try:
+                words_of(language, site.config.root)
+            except RoundupError as exc:
+                problems.items.extend(exc.problems)
+    problems.raise_if_any()
 
 
 NO_SITE_HINT = "run roundup inside a site folder, pass --site DIR, or start one with `roundup new site`"
@@ -89,7 +104,7 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         theme=theme,
         output=_folder(f, root, "output", "_site"),
         previews=_folder(f, root, "previews", "_previews"),
-        language=f.text("language", default="en") or "en",
+        language=_language(f, folders_of(root, theme) if ID_RE.match(theme) else []),
         mail=_mail(f),
         markdown=_engine(f),
         paginate=f.integer("paginate", 20, 1, 10_000),
@@ -97,6 +112,20 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         inbox=_inbox(f),
         remind_every=f.integer("remind_every", 3, 1, 365),
     )
+
+
+def _language(f: Fields, themes: list[Path], known: dict[str, Language | str] | None = None) -> Language:
+    """The language `language:` names (English by default), with its catalogues; an unknown one is an error.
+    `known`: the languages already found in this load, by name (profiles share a few)."""
+    value = f.text("language", default="en") or "en"
+    found = known[value] if known is not None and value in known else resolve(value, themes)
+    if known is not None:
+        known[value] = found
+    if isinstance(found, str):
+        f.error("language", found)
+        found = resolve("en", [])
+        assert not isinstance(found, str), "the English catalogue is shipped with roundup"
+    return found
 
 
 def _engine(f: Fields) -> str:
@@ -174,8 +203,11 @@ def _folder(f: Fields, root: Path, key: str, default: str) -> Path:
     return path
 
 
-def load_contributors(root: Path, problems: Problems) -> dict[str, Contributor]:
-    """Every contributors/<id>.yml, keyed by id."""
+def load_contributors(root: Path, problems: Problems, config: SiteConfig | None) -> dict[str, Contributor]:
+    """Every contributors/<id>.yml, keyed by id (a profile's `language` is looked for in the site's theme; it
+    is not checked while site.yml has problems, which may name another theme)."""
+    themes = folders_of(root, config.theme) if config else None
+    languages: dict[str, Language | str] = {}
     folder = root / "contributors"
     contributors: dict[str, Contributor] = {}
     if not folder.is_dir():
@@ -198,13 +230,14 @@ def load_contributors(root: Path, problems: Problems) -> dict[str, Contributor]:
         if isinstance(doc, Problem):
             problems.items.append(doc)
             continue
-        contributor = _contributor(root, path.stem, doc, problems)
+        contributor = _contributor(root, path.stem, doc, problems, themes, languages)
         if contributor:
             contributors[path.stem] = contributor
     return contributors
 
 
-def _contributor(root: Path, cid: str, doc: Document, problems: Problems) -> Contributor | None:
+def _contributor(root: Path, cid: str, doc: Document, problems: Problems, themes: list[Path] | None,
+                 languages: dict[str, Language | str]) -> Contributor | None:
     before = len(problems.items)
     f = Fields(doc.path, doc.meta, problems)
     f.no_typos(PUBLIC_FIELDS + PRIVATE_FIELDS, TYPO_ADVICE)
@@ -219,9 +252,10 @@ def _contributor(root: Path, cid: str, doc: Document, problems: Problems) -> Con
     email = f.text("email")
     if email and "@" not in email:
         f.error("email", f"is not an e-mail address (got {email[:60]!r})")
+    language = _language(f, themes, languages) if "language" in doc.meta and themes is not None else None
     if len(problems.items) > before:
         return None
-    return Contributor(id=cid, profile=profile, email=email, source=doc.path)
+    return Contributor(id=cid, profile=profile, email=email, source=doc.path, language=language)
 
 
 def _links(f: Fields) -> tuple[Link, ...]:

@@ -9,11 +9,18 @@ from dataclasses import dataclass, replace
 from roundup.avatars import initials, picture
 from roundup.digest import key_of
 from roundup.fields import slugify
-from roundup.gate import Inclusion, PostStatus
+from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus, held_reasons
+from roundup.i18n import N_, Translator
 from roundup.live import profile_now
 from roundup.model import Contributor, Post, Profile, Quote, Site
+from roundup.theme import words_of
 from roundup.viewtypes import (AppearanceView, AvatarView, Card, ContributorView, LinkView, PendingView, PostView,
-                               SiteView, TagRef, TagView, VoiceView, display_date, tag_path)
+                               SiteView, TagRef, TagView, VoiceView, tag_path)
+
+WAITING = {VoiceState.UNANSWERED: N_("not answered yet"), VoiceState.STALE: N_("edited since they approved"),
+           VoiceState.DECLINED: N_("asked for changes")}
+"""What a draft's banner says of each voice still waiting, by state (`roundup status` says more)."""
+
 
 class Lazy(Sequence):
     """The post views of some cards, each made (or read back) when first asked for: `|length` reads none."""
@@ -63,10 +70,11 @@ def _appearance(card: Card, anchor: str, prompt: str | None) -> AppearanceView:
 
 def post_key(status: PostStatus) -> str:
     """The digest of everything a post's page (and its card in lists) shows: each voice's digest stands for its
-    quote and profile and the post's own text."""
+    quote and profile and the post's own text; the quotes' languages, which no approval covers, are added."""
     p = status.post
     return key_of(p.slug, p.title, p.date, p.summary, p.tags, p.status, p.intro, p.outro, status.inclusion,
-                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live)
+                  [(v.contributor_id, v.digest, v.state, v.reason) for v in status.voices], status.live,
+                  [(q.contributor_id, q.lang) for q in p.quotes if q.lang])
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +102,10 @@ class Views:
         shown = {Inclusion.PUBLISHED, Inclusion.LIVE} | ({Inclusion.WITHHELD, Inclusion.DRAFT} if drafts else set())
         self.statuses = tuple(s for s in statuses if s.inclusion in shown)
         self.drafts, self.stored = drafts, stored
-        self.site_view = SiteView(site.config.title, self.base, site.config.language,
-                                  site.config.editor.name)
+        self.words = words_of(site.config.language, site.config.root)
+        """The site's language: its pages' own words, dates and numbers."""
+        self.site_view = SiteView(site.config.title, self.base, site.config.language.tag,
+                                  site.config.editor.name, self.words.direction)
         self._avatars: dict[str, AvatarView] = {}
         self._people: dict[str, dict] = {}
         self._views: dict[str, PostView] = {}
@@ -107,7 +117,7 @@ class Views:
 
     def card(self, status: PostStatus) -> Card:
         """The card of a post assessed in this build (its view made too)."""
-        settings = (self.base, self.engine, self.site.config.editor.name, self.drafts)
+        settings = (self.base, self.engine, self.site.config.editor.name, self.drafts, self.site.config.language)
         known = self.memo.get(status.post.slug)
         if known is not None and known.status is status and known.settings == settings:
             self._views[status.post.slug] = known.view
@@ -156,25 +166,36 @@ class Views:
         withheld = status.inclusion is not Inclusion.PUBLISHED and not self.shows_live(status)
         pending = ()
         if withheld:
-            editor = self.site.config.editor.name
-            reasons = status.post_reasons + ((f"the version approved on {display_date(status.live.approved_on)} "
-                                              "stays online until then",) if status.inclusion is Inclusion.LIVE else ())
-            pending = (tuple(PendingView(editor, reason) for reason in reasons)
-                       + tuple(PendingView(v.name, v.reason) for v in status.pending))
+            pending = self._pending(status)
         profiles = self.profiles(status)
+        langs = {q.contributor_id: q.lang for q in status.post.quotes}  # a live version's too: no approval covers it
         return PostView(
             slug=post.slug, title=post.title, summary=post.summary, date_iso=post.date.isoformat(),
-            date_display=display_date(post.date), updated_iso=f"{post.date.isoformat()}T00:00:00Z",
+            date_display=self.words.date(post.date), updated_iso=f"{post.date.isoformat()}T00:00:00Z",
             tags=tuple(TagRef(t, tag_path(t)) for t in post.tags), path=f"posts/{post.slug}/",
             abs_url=f"{self.base}posts/{post.slug}/", intro_md=post.intro,
-            outro_md=post.outro, voices=tuple(self.voice(post, q, profiles[q.contributor_id]) for q in post.quotes),
+            outro_md=post.outro,
+            voices=tuple(self.voice(post, q, profiles[q.contributor_id], langs.get(q.contributor_id))
+                         for q in post.quotes),
             withheld=withheld, pending=pending, engine=self.engine,
         )
 
-    def voice(self, post: Post, quote: Quote, profile: Profile) -> VoiceView:
+    def _pending(self, status: PostStatus) -> tuple[PendingView, ...]:
+        """Who and what a withheld post waits for, in the site's language: the editor, then each voice."""
+        t, post = self.words, status.post
+        held = [t.gettext(r).format(date=t.date(post.deadline) if post.deadline else "")
+                for r in held_reasons(post.status == "draft", bool(status.voices), post.deadline, bool(status.pending))]
+        if status.inclusion is Inclusion.LIVE:
+            held.append(t.gettext("the version approved on {date} stays online until then")
+                        .format(date=t.date(status.live.approved_on)))
+        return (tuple(PendingView(self.site.config.editor.name, reason) for reason in held)
+                + tuple(PendingView(v.name, t.gettext(waiting(v)), v.record.reason if v.record else None)
+                        for v in status.pending))
+
+    def voice(self, post: Post, quote: Quote, profile: Profile, lang: str | None) -> VoiceView:
         cid = quote.contributor_id
         return VoiceView(**self._person(cid, profile), prompt=quote.prompt, body_md=quote.body,
-                         share_url=f"{self.base}posts/{post.slug}/#voice-{cid}")
+                         share_url=f"{self.base}posts/{post.slug}/#voice-{cid}", lang=lang)
 
     def person(self, cid: str, profile: Profile) -> Contributor:
         """The contributor as shown with `profile` (today's, or the one they approved for a live version)."""
@@ -205,7 +226,7 @@ class Views:
             name = person.profile.name
             share = shown.share and (shown.share if "://" in shown.share else self.base + shown.share)
             self._avatars[key] = AvatarView(
-                shown.src, avatar_alt(name, shown.placeholder),
+                shown.src, avatar_alt(self.words, name, shown.placeholder),
                 webp=tuple(r for r in shown.renditions if r.format == "webp"),
                 fallback=tuple(r for r in shown.renditions if r.format != "webp"),
                 share_url=share, placeholder=shown.placeholder)
@@ -263,24 +284,37 @@ class Views:
                      for path, (name, cards) in sorted(by_slug.items()))
 
 
-def avatar_alt(name: str, placeholder: bool) -> str:
-    return f"Initials of {name}" if placeholder else f"Photo of {name}"
+def waiting(voice: VoiceStatus) -> str:
+    """Why a voice holds its post back, in a few words to translate."""
+    if voice.state is not VoiceState.PENDING:
+        return WAITING[voice.state]
+    record = voice.record
+    if record is not None and record.decision == "declined":
+        return N_("edited since they asked for changes")
+    if record is not None and record.previewed_digest == voice.digest:
+        return N_("previewed, not approved yet")
+    return N_("never previewed")
+
+
+def avatar_alt(words: Translator, name: str, placeholder: bool) -> str:
+    """What a picture shows, for those who cannot see it: "Photo of …", or "Initials of …"."""
+    return (words.gettext("Initials of {name}") if placeholder else words.gettext("Photo of {name}")).format(name=name)
 
 
 def as_preview(view: PostView, contributor_id: str, inline: dict[str, AvatarView],
-               published: frozenset[str]) -> PostView:
+               published: frozenset[str], words: Translator) -> PostView:
     """The post as it will appear once published, one voice highlighted, each picture replaced by its
     inline version in `inline` (by contributor id), so the file is self-contained and fetches nothing;
     links only to the `published` pages (see `status.Indexed.published`). A voice without an inline picture is one
     whose words are not to be shown yet: it keeps its name only."""
     voices = tuple(replace(v, highlighted=v.id == contributor_id, avatar=inline[v.id],
                            contributor_path=v.contributor_path if v.contributor_path in published else None)
-                   if v.id in inline else _awaiting(v) for v in view.voices)
+                   if v.id in inline else _awaiting(v, words) for v in view.voices)
     tags = tuple(t if t.path in published else replace(t, path=None) for t in view.tags)
     return replace(view, voices=voices, tags=tags, withheld=False, pending=())
 
 
-def _awaiting(voice: VoiceView) -> VoiceView:
+def _awaiting(voice: VoiceView, words: Translator) -> VoiceView:
     """A voice by name only: nothing else of it (words, picture, handle, links) reaches the page."""
     return replace(voice, awaiting=True, handle=None, url=None, links=(), bio_md="", prompt=None, body_md="",
-                   avatar=AvatarView("", f"Initials of {voice.name}", placeholder=True), share_url="")
+                   avatar=AvatarView("", avatar_alt(words, voice.name, True), placeholder=True), share_url="")

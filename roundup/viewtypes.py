@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote as urlquote
@@ -14,16 +13,16 @@ from roundup.fields import slugify
 from roundup.markdown import DEFAULT_ENGINE, render
 from roundup.model import Profile
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-
 
 @dataclass(frozen=True, slots=True)
 class SiteView:
     title: str
     base_url: str
     language: str
+    """BCP 47: the `lang` of every page."""
     editor_name: str
+    direction: str = "ltr"
+    """"rtl" for a language written right to left: the `dir` of every page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +51,8 @@ class AvatarView:
 class PendingView:
     name: str
     reason: str
+    words: str | None = None
+    """What they asked for when they asked for changes, in their words (a draft's banner quotes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ class VoiceView:
     """In a preview: another voice not approved yet, shown by name only (every other text field is empty)."""
     engine: str = DEFAULT_ENGINE
     """The Markdown engine of the site (see `markdown.ENGINES`)."""
+    lang: str | None = None
+    """The language of their words, when the quote names one (`lang:`): the voice's `lang` attribute."""
 
     @property
     def bio_html(self) -> Markup:
@@ -189,10 +192,6 @@ class TagView:
     """Every post tagged, newest first."""
     posts: Sequence[PostView]
     """Their views, each made when a template first asks for it (`|length` makes none)."""
-
-
-def display_date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,6 @@ def test_decline_reason_heads_the_next_preview_and_message(roundup: Site):
     text = plain_text(message(roundup, "zoe", "alpha.eml"))
     paragraphs = text.split("\n\n")
     assert paragraphs[0] == "Dear Zoë Quill,"
-    assert re.fullmatch(r"On \d+ \w+ \d{4} you asked for changes:", paragraphs[1])
+    assert re.fullmatch(r"On \w+ \d+, \d{4} you asked for changes:", paragraphs[1])
     assert paragraphs[2] == "> " + reason
     assert paragraphs[3] == "Here is the new version, for you to look at again."

@@ -32,6 +32,7 @@ def make_site(site: Path, approved: bool) -> None:
     """Eight posts of three voices, six contributors, half of them with a photo, two posts on a list page."""
     generate(site, posts=8, voices=3, contributors=6, approved=approved, photos=True)
     (site / "site.yml").write_text((site / "site.yml").read_text() + "paginate: 2\n")
+    catalogue(site, "Articles")
     edit_quote(site, PENDING)
 
 
@@ -87,6 +88,27 @@ def edit_template(site: Path) -> None:
     target.write_text((PACKAGED / "templates" / "voice.html").read_text() + "<!-- a variant -->\n")
 
 
+def edit_quote_language(site: Path) -> None:
+    """A quote declares its language: no approval covers it, but the voice's `lang` attribute shows it."""
+    path = site / "posts" / "post-00003" / "quotes" / f"{voices(site, 'post-00003')[1]}.md"
+    text = path.read_text()
+    path.write_text(text.replace("---\n", "---\nlang: fr\n", 1) if text.startswith("---\n")
+                    else "---\nlang: fr\n---\n" + text)
+
+
+def catalogue(site: Path, posts: str) -> None:
+    """The theme's own words (`themes/<name>/locales/`): its name for "Posts", and for a photo."""
+    target = site / "themes" / "default" / "locales" / "en" / "LC_MESSAGES" / "roundup.po"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                      f'msgid "Posts"\nmsgstr "{posts}"\n\nmsgid "Photo of {{name}}"\nmsgstr "{posts}: {{name}}"\n')
+
+
+def edit_catalogue(site: Path) -> None:
+    """A word of the theme's catalogue changes: every page shows it."""
+    catalogue(site, "Roundups")
+
+
 def edit_static(site: Path) -> None:
     target = site / "themes" / "default" / "static" / "style.css"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +145,7 @@ def rename_id(site: Path) -> None:
 
 
 KINDS = [edit_quote, edit_post_text, edit_profile, edit_private, replace_photo, approve, decline, edit_template,
-         edit_static, edit_setting, add_post, remove_post, rename_person, rename_id]
+         edit_static, edit_setting, add_post, remove_post, rename_person, rename_id, edit_quote_language, edit_catalogue]
 
 
 def cold(site: Path, scratch: Path, drafts: bool) -> dict[str, bytes]:

@@ -138,7 +138,7 @@ def test_the_approve_button_approves_and_a_reply_quoting_the_preview_asks_for_ch
     site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?")
     site.ok("preview", "sam")
     text = plain_text(sent(site, "_previews/sam/alpha.eml"))
-    assert re.search(r"On \d+ \w+ \d{4} you asked for changes:\n\n> Could you cut the word 'mostly'\?\n\n", text)
+    assert re.search(r"On \w+ \d+, \d{4} you asked for changes:\n\n> Could you cut the word 'mostly'\?\n\n", text)
 
 
 def test_a_token_from_another_address_approves_and_says_so(round_trip: Site):

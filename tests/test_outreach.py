@@ -70,7 +70,7 @@ def test_invite_writes_one_personal_invitation_per_voice_and_never_twice(asking:
     assert "> What keeps a partnership alive?" in text  # the quote's own prompt wins over the post's
     assert "“Alpha Roundup” for Test Roundups: Three friends on working together." in text
     assert "I'm also asking Zoë Quill and Lee Park." in text
-    assert f"Could you answer by {SOON.day} {SOON:%B %Y}?" in text
+    assert f"Could you answer by {SOON:%B} {SOON.day}, {SOON.year}?" in text  # as CLDR writes English dates
     assert "reply to this e-mail with your answer, a paragraph or two" in text
     assert "roundup" not in text.lower().replace("test roundups", "").replace("alpha roundup", "")
     assert "> What makes a partnership last?" in plain_text(eml(asking, "_previews/lee/alpha-invitation.eml"))
@@ -169,7 +169,7 @@ def test_remind_nudges_only_who_is_waiting_and_at_most_every_few_days(asking: Si
     sam, zoe = eml(asking, "_previews/sam/alpha-reminder.eml"), eml(asking, "_previews/zoe/alpha-reminder.eml")
     assert plain_text(sam).startswith("Dear Sam Reyes,\n\nA gentle reminder about “Alpha Roundup”")
     assert "Just reply to this e-mail with your answer." in plain_text(sam) and not TOKEN.search(plain_text(sam))
-    assert f"The deadline is {SOON.day} {SOON:%B %Y}." in plain_text(zoe)
+    assert f"The deadline is {SOON:%B} {SOON.day}, {SOON.year}." in plain_text(zoe)
     token = TOKEN.search(plain_text(zoe)).group(0)
     assert "Ask for changes: mailto:" in plain_text(zoe)
     assert "roundup approve" not in plain_text(zoe) and "--token" not in plain_text(zoe)

@@ -193,6 +193,38 @@ def test_what_is_cut_off_is_the_quoted_text(new: str, rest: str):
     assert replies.split(new + "\n\n" + rest, "Ana Lima") == (new, rest, False)
 
 
+NOTE = "Karim, your signs in Amman are why I asked you."
+"""The editor's private note, quoted back in each reply below: it must never be taken for the person's words."""
+
+
+@pytest.mark.parametrize("new, rest", [
+    pytest.param("我的回答。", f"2026年12月3日周四 10:00，Maren Holt <maren@example.com> 写道：\n> 您好：\n> {NOTE}",
+                 id="gmail-zh"),
+    pytest.param("私の答えです。", f"2026年12月3日(木) 10:00 Maren Holt <maren@example.com>:\n> {NOTE}", id="gmail-ja"),
+    pytest.param("إجابتي.", f"\u200fفي الخميس، 3 ديسمبر 2026 في 10:00 ص كتب Maren Holt \u200e<maren@example.com>\u200f:\n> {NOTE}",
+                 id="gmail-ar"),
+    pytest.param("我的回答。", f"发件人: Maren Holt <maren@example.com>\n发送时间: 2026年12月3日 10:00\n收件人: karim@example.org\n"
+                 f"主题: 邀请\n\n{NOTE}", id="outlook-zh"),
+    pytest.param("私の答えです。", f"差出人: Maren Holt <maren@example.com>\n送信日時: 2026年12月3日 10:00\n件名: ご依頼\n\n{NOTE}",
+                 id="outlook-ja"),
+    pytest.param("إجابتي.", f"من: Maren Holt <maren@example.com>\nتاريخ الإرسال: الخميس 3 ديسمبر 2026\nالموضوع: دعوة\n\n{NOTE}",
+                 id="outlook-ar"),
+])
+def test_replies_in_every_shipped_language_keep_the_quoted_invitation_out(new: str, rest: str):
+    """roundup writes in Chinese, Japanese and Arabic: the replies their mail programs write are cut too."""
+    text, quoted, _ = replies.split(f"{new}\n\n{rest}", "Karim")
+    assert text == new and NOTE in quoted
+
+
+@pytest.mark.parametrize("body, expected", [
+    pytest.param("您好，\n我的回答。\n第二行。\n\n谢谢\n小林", "我的回答。\n第二行。", id="zh-greeting-closing"),
+    pytest.param("私の答えです。\n二行目です。\n\nよろしくお願いします。\n林", "私の答えです。\n二行目です。", id="ja-closing"),
+    pytest.param("مرحبًا،\nإجابتي.\nسطر ثانٍ.\n\nمع التحية،\nكريم", "إجابتي.\nسطر ثانٍ.", id="ar-greeting-closing"),
+])
+def test_greetings_and_closings_in_other_scripts(body: str, expected: str):
+    assert replies.split(body, "Karim")[0] == expected
+
+
 def test_outlook_header_block_in_the_persons_own_text_needs_a_second_header_line():
     new, _, _ = replies.split("From: my experience, paper wins.\n\nThat's all.", "")
     assert new == "From: my experience, paper wins.\n\nThat's all."

@@ -66,7 +66,7 @@ def test_every_typo_in_every_profile_is_reported_at_once(site: Site):
 def test_private_fields_of_any_name_still_work_and_stay_private(site: Site):
     base(site)
     site.write(P, "name: Kofi Mensah\nhandle: '@kofi'\nemail: kofi@example.org\nphone: '+233 555 0100'\n"
-                  "notes: met at PyCon Accra\npronouns: he/him\nlanguage: tw\n"
+                  "notes: met at PyCon Accra\npronouns: he/him\nlanguage: fr\n"
                   "private:\n  handles: secret-handle-kofi\n  urls: https://secret.example/kofi\n")
     result = site.run("check")
     assert result.returncode == 0, result.stderr

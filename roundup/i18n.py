@@ -16,6 +16,8 @@ from pathlib import Path
 LOCALES = Path(__file__).resolve().parent / "locales"
 """The catalogues shipped with roundup: locales/<lang>/LC_MESSAGES/roundup.po."""
 DOMAIN = "roundup"
+ENGLISH = LOCALES / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
+"""The source language's catalogue: every message translated as itself, for a site to start a language from."""
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 """A BCP 47 language tag ("fr", "pt-BR", "zh-Hans"; "zh_Hans" too)."""
 
@@ -141,9 +143,12 @@ class Translator:
 
 @functools.lru_cache(maxsize=32)
 def translator(language: Language) -> Translator:
-    """The language's catalogues compiled (the theme's over the shipped one), once a process."""
+    """The language's catalogues compiled (the theme's over the shipped one), once a process. The shipped
+    English one is its own text (the suite checks it), so it is not compiled."""
     chain: gettext.NullTranslations = gettext.NullTranslations()
     for path in language.catalogues:
+        if path == ENGLISH:
+            continue
         compiled = compile_po(path, language.locale)
         compiled.add_fallback(chain)
         chain = compiled

@@ -38,6 +38,12 @@ OVERLAY = "#roundup-error-overlay"
 
 # ---- the server as a subprocess ---------------------------------------------------------------
 
+def _ctrl_c_heard() -> None:
+    """In the server's process: Ctrl-C (SIGINT) does what it does at a terminal, even when the suite itself was
+    started in the background (`cmd &`), whose children inherit SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Serve:
     """One `roundup serve` subprocess; stdout and stderr are read continuously by threads."""
 
@@ -49,7 +55,7 @@ class Serve:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "roundup", "serve", "--port", str(port), *extra],
             cwd=cwd or root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-            env=env)
+            env=env, preexec_fn=_ctrl_c_heard)
         self.out: list[str] = []
         self.err: list[str] = []
         self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)

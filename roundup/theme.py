@@ -63,7 +63,7 @@ def environment(config: SiteConfig, words: Translator, compiled: bool = False) -
     env.policies["ext.i18n.trimmed"] = True  # a message spread over lines is one line in the catalogue
     env.globals.update(speaking(words))
     env.filters["url"] = _url
-    env.filters["number"] = lambda n: words.number(n)
+    env.filters["number"] = words.number
     env.filters["bdi"] = _bdi
     env.globals["generator"] = f"roundup {__version__}"
     return env

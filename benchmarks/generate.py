@@ -69,9 +69,12 @@ def photo(path: Path, rng: random.Random) -> None:
 
 
 def approve_all(root: Path) -> None:
-    """Record an approval for every voice, one write per post (as `roundup approve` would leave it)."""
+    """Record an approval for every voice, one write per post, and the post as its live version (as `roundup
+    approve` would leave it)."""
     from roundup.approvals import dump
     from roundup.digest import digest_of, snapshot
+    from roundup.gate import assess_post
+    from roundup.live import keep
     from roundup.validate import load_site
 
     site = load_site(root)
@@ -82,6 +85,7 @@ def approve_all(root: Path) -> None:
             entries[quote.contributor_id] = {"digest": digest_of(content), "approved_at": "2026-01-01T00:00:00Z",
                                              "via": "cli", "content": content}
         (root / post.folder / "approvals.yml").write_text(dump(entries), encoding="utf-8")
+        keep(site, assess_post(site, post))
 
 
 def main() -> None:

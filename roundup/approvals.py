@@ -16,6 +16,7 @@ from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import Fields
 from roundup.fsutil import atomic_write, locked, remove_temporaries
 from roundup.load import LineDict, load_approvals_file, load_yaml_file, parse_yaml
+from roundup.unsent import event_of
 from roundup.yamlfast import Deferred
 from roundup.model import Post, Site
 
@@ -31,9 +32,9 @@ class Record:
 
     contributor_id: str
     decision: str | None
-    """"approved", "declined", or None when they were only sent a preview."""
+    """"approved", "declined", "out" (not taking part), or None when they were only sent a preview."""
     digest: str | None
-    """The digest of the voice they answered about."""
+    """The digest of the voice they answered about (None for "out" before they had words)."""
     at: dt.datetime | None
     via: str
     """How it was recorded: "cli" or "token"."""
@@ -54,6 +55,13 @@ class Record:
     """When the last reminder was written for them (`roundup remind`)."""
     mail: tuple[str, ...] = ()
     """The Message-IDs of the messages written to them about this post: a reply names one of them."""
+    comment: str | None = None
+    """Their last reply that was neither an answer nor a decision, in their words (`roundup inbox`)."""
+    commented_at: dt.datetime | None = None
+    """When that comment was read."""
+    unsent: tuple[str, ...] = ()
+    """The Message-IDs of the messages written to them without `--send` and not sent since (a later `--send`
+    delivers them): a subset of `mail`."""
 
     @property
     def contacted_at(self) -> dt.datetime | None:
@@ -116,13 +124,14 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
         return None
     before = len(problems.items)
     f = Fields(path, entry, problems)
-    decision = next((d for d in ("approved", "declined") if f"{d}_at" in entry), None)
-    digest = _digest(f, "digest", required=decision is not None)
+    decision = next((d for d in DECISIONS if f"{d}_at" in entry), None)
+    digest = _digest(f, "digest", required=decision in ("approved", "declined"))
     at = _timestamp(f, f"{decision}_at") if decision else None
-    previewed_at, invited_at, answered_at, reminded_at = (
+    previewed_at, invited_at, answered_at, reminded_at, commented_at = (
         _timestamp(f, key) if key in entry else None
-        for key in ("previewed_at", "invited_at", "answered_at", "reminded_at"))
+        for key in ("previewed_at", "invited_at", "answered_at", "reminded_at", "commented_at"))
     mail = tuple(m for m, _ in f.text_list("mail") or ())
+    unsent = tuple(m for m, _ in f.text_list("unsent") or ())
     content = entry.get("content") if isinstance(entry.get("content"), (dict, Deferred)) else None
     if len(problems.items) > before:
         return None
@@ -130,9 +139,12 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     if len(problems.items) > before:
         return None
     return Record(str(cid), decision, digest, at, f.text("via") or "cli", f.text("reason"),
-                  content, previewed_at, previewed_digest, path, invited_at, answered_at, reminded_at, mail)
+                  content, previewed_at, previewed_digest, path, invited_at, answered_at, reminded_at, mail,
+                  f.text("comment"), commented_at, unsent=unsent)
 
 
+DECISIONS = ("approved", "declined", "out")
+"""What an answer can be: each is kept as `<decision>_at` in the entry."""
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
@@ -169,22 +181,27 @@ def current_content(site: Site, post: Post, contributor_id: str) -> dict[str, An
 
 
 def record(site: Site, post: Post, contributor_id: str, decision: str, via: str = "cli",
-           reason: str | None = None) -> str:
-    """Record an answer for the voice as it is now; every other entry is kept as it was. Returns the digest."""
-    content = current_content(site, post, contributor_id)
-    answer: dict[str, Any] = {"digest": digest_of(content), f"{decision}_at": _now(), "via": via}
+           reason: str | None = None) -> str | None:
+    """Record an answer for the voice as it is now; every other entry is kept as it was. Returns the digest
+    (None when someone not taking part had no words yet)."""
+    answered = decision != "out" or any(q.contributor_id == contributor_id for q in post.quotes)
+    content = current_content(site, post, contributor_id) if answered else None
+    answer: dict[str, Any] = {"digest": digest_of(content)} if content else {}
+    answer.update({f"{decision}_at": _now(), "via": via})
     if reason:
         answer["reason"] = reason
-    answer["content"] = content
+    if content:
+        answer["content"] = content
 
     def change(old: dict[str, Any]) -> dict[str, Any]:
         return {**answer, **{k: old[k] for k in KEPT if k in old}}
 
     _update(site.config.root, post, contributor_id, change)
-    return answer["digest"]
+    return answer.get("digest")
 
 
-KEPT = ("previewed_at", "previewed_digest", "invited_at", "answered_at", "reminded_at", "mail")
+KEPT = ("previewed_at", "previewed_digest", "invited_at", "answered_at", "reminded_at", "mail", "comment",
+        "commented_at", "unsent")
 """What an answer keeps of an entry: the history of the messages to them."""
 
 
@@ -194,13 +211,27 @@ def record_preview(site: Site, post: Post, contributor_id: str, digest: str, mes
 
 
 def record_event(site: Site, post: Post, contributor_id: str, event: str, message_id: str | None = None,
-                 **more: str) -> None:
+                 unsent: bool = False, sent: tuple[str, ...] = (), **more: str) -> None:
     """Remember when something happened in their round trip ("invited", "previewed", "reminded",
-    "answered"), and the Message-ID of the message it wrote, if any; the rest of the entry stays."""
+    "answered"), and the Message-ID of the message it wrote, if any; the rest of the entry stays. With
+    `unsent`, that message is written and not sent: it joins `unsent`, in place of an earlier unsent message
+    for the same event (its file now holds this one). `sent`: Message-IDs delivered now, which leave it."""
     def change(old: dict[str, Any]) -> dict[str, Any]:
         mail = [m for m in old.get("mail") or () if isinstance(m, str)]
-        return {**old, f"{event}_at": _now(), **more,
-                **({"mail": [*mail, str(message_id)][-MAIL_KEPT:]} if message_id else {})}
+        waiting = [m for m in old.get("unsent") or () if isinstance(m, str) and m not in sent
+                   and not (message_id and event_of(m) == event)]
+        new = {k: v for k, v in old.items() if k != "unsent"}
+        new.update({f"{event}_at": _now(), **more, **({"mail": [*mail, str(message_id)][-MAIL_KEPT:]} if message_id
+                                                      else {})})
+        waiting += [str(message_id)] if message_id and unsent else []
+        return {**new, "unsent": waiting} if waiting else new
+    _update(site.config.root, post, contributor_id, change)
+
+
+def record_comment(site: Site, post: Post, contributor_id: str, text: str) -> None:
+    """Keep their last comment (a reply that decides nothing) in their entry; their answer stays as it was."""
+    def change(old: dict[str, Any]) -> dict[str, Any]:
+        return {**old, "comment": text, "commented_at": _now()}
     _update(site.config.root, post, contributor_id, change)
 
 

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from roundup import live as live_version
 from roundup import parallel, rows
 from roundup.cache import Cache, fingerprint
 from roundup.errors import Problem, Problems, RoundupError
@@ -85,6 +86,7 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
             tidy(report.output)
             report = replace(report, written=0)
         else:
+            _keep_live(site, statuses, output)
             output.commit(site.config.output, progress, cache.ledger, cache.spare(root))
             report = replace(report, written=output.written)
             plan.record(statuses, cache.views)
@@ -95,6 +97,22 @@ def build(root: Path, drafts: bool = False, strict: bool = False, progress: Prog
     finally:
         progress.clear()
     return replace(report, seconds=time.perf_counter() - started)
+
+
+def _keep_live(site: Site, statuses: tuple[PostStatus, ...], output: Output) -> None:
+    """Keep each post this build publishes as it is as its live version (published.yml), where that is not it
+    already: however the post became complete (a last approval, a voice taken out of `voices`, an edit undone),
+    a later edit never takes it offline. Posts kept from their rows were kept by the build that made the row
+    (see `rows.Built.to_keep`). A file that cannot be written fails the build before anything is published."""
+    for status in statuses:
+        try:
+            live_version.keep(site, status)
+        except OSError as error:
+            output.discard()
+            path = live_version.path_of(site.config.root, status.post).relative_to(site.config.root).as_posix()
+            raise RoundupError([Problem(path, None, f"could not be written ({error.strerror or error}), so the "
+                                        "build stopped before publishing anything: make the post's folder "
+                                        "writable and build again")]) from error
 
 
 def _report(site: Site, statuses: tuple[PostStatus, ...], plan: rows.Plan, pages: int, drafts: bool) -> BuildReport:

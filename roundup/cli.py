@@ -60,7 +60,8 @@ def cmd_answer(args: argparse.Namespace) -> int:
     from roundup import consent
     from roundup.cache import read_site
 
-    decision = "approved" if args.command == "approve" else "declined"
+    decision = "approved" if args.command == "approve" else "out" if getattr(args, "not_taking_part", False) \
+        else "declined"
     if getattr(args, "token", None):
         if args.contributor or args.slug:
             raise UsageError("usage: roundup approve --token TOKEN (no contributor or slug with a token)")
@@ -70,10 +71,13 @@ def cmd_answer(args: argparse.Namespace) -> int:
                          + (" | roundup approve --token TOKEN" if decision == "approved" else ""))
     else:
         site, contributor = read_site(args.site), args.contributor
-        status = consent.answer(site, site.post(args.slug), contributor, decision,
-                                reason=getattr(args, "reason", None))
-    said = "approved" if decision == "approved" else "asked for changes to"
-    print(f"Recorded: {contributor} {said} their voice in {status.post.slug}.")
+        post = site.post(args.slug)
+        reason = consent.comment_of(site, post, contributor) if getattr(args, "reason_from_comment", False) \
+            else getattr(args, "reason", None)
+        status = consent.answer(site, post, contributor, decision, reason=reason)
+    said = {"approved": "approved their voice in", "declined": "asked for changes to their voice in",
+            "out": "is not taking part in"}[decision]
+    print(f"Recorded: {contributor} {said} {status.post.slug}.")
     print(after_answer(status))
     return 0
 
@@ -108,7 +112,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
               f"Nothing to preview: every voice of {args.contributor} is approved and current." if args.contributor
               else f"Nothing to preview: every voice of {args.post} is approved and current.")
         return 0
-    return report_sent(sent, args.send)
+    return report_sent(sent, args.send, kept=True)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -124,7 +128,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"  {line}")
         print("Nobody to invite." if args.command == "invite" else "No reminder is due.")
         return 0
-    return report_sent(sent, args.send)
+    return report_sent(sent, args.send, kept=True)
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
@@ -156,28 +160,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.site, args.host, args.port, args.open)
 
 
-def report_sent(sent: consent.Sent, delivered: bool) -> int:
-    """One line per message written (and with --send, whether it went), then one line in all."""
+def report_sent(sent: consent.Sent, delivered: bool, kept: bool = False) -> int:
+    """One line per message (written now, or by an earlier run and never sent; with --send, whether it went),
+    then what was sent in all. `kept`: roundup remembers what it wrote and did not send (invite, preview,
+    remind), and a later --send sends it."""
     for line in sent.skipped:
         print(f"  {line}")
-    failed = {line.split(":", 1)[0] for line in sent.failures}
     for item in sent.written:
         files = ", ".join(str(p) for p in (item.page, item.path) if p)
-        went = f"; sent to {item.message['To'].addresses[0].addr_spec}" if delivered and item.message["To"] \
-            and item.contributor_id not in failed else ""
-        print(f"  {item.contributor_id}: wrote {files}{went}")
+        mid = str(item.message["Message-ID"])
+        did = f"{files}, as written earlier" if mid in sent.earlier else f"wrote {files}"
+        went = f"; sent to {item.message['To'].addresses[0].addr_spec}" if mid in sent.sent else ""
+        print(f"  {item.contributor_id}: {did}{went}")
+    unsent = list(dict.fromkeys(item.contributor_id for item in sent.written
+                                if str(item.message["Message-ID"]) not in sent.sent))
     if not delivered:
         for cid in sent.no_email:
             print(f"  {cid} has no `email`, so --send cannot deliver their message: add `email:` to "
                   f"contributors/{cid}.yml", file=sys.stderr)
-        print("Nothing was sent; add --send to deliver the messages.")
+        print(f"Nothing was sent. Written, not sent: {', '.join(unsent)}: send them with --send, or send the files "
+              "yourself." if kept else "Nothing was sent; add --send to deliver the messages.")
         return 0
     for line in sent.failures:
         print(f"  not sent: {line}", file=sys.stderr)
     if sent.setting:
         print(sent.setting, file=sys.stderr)
-    messages = len(sent.written)
-    print(f"Sent {messages - len(sent.failures)} of {count(messages, 'message')}.")
+    print(f"Sent {len(sent.sent)} of {count(len(sent.written), 'message')}.")
+    if kept and unsent:
+        print(f"Written, not sent: {', '.join(unsent)}: send them with --send, or send the files yourself.")
     return 1 if sent.failures else 0
 
 
@@ -273,7 +283,12 @@ def _consent_commands(command) -> None:
         p.add_argument("contributor", nargs="?", help=CONTRIBUTOR_HELP)
         p.add_argument("slug", nargs="?", help=SLUG_HELP)
     approve.add_argument("--token", help="the token from the contributor's preview, instead of <contributor> <slug>")
-    decline.add_argument("--reason", metavar="TEXT", help="what they asked to change")
+    reason = decline.add_mutually_exclusive_group()
+    reason.add_argument("--reason", metavar="TEXT", help="what they asked to change")
+    reason.add_argument("--reason-from-comment", action="store_true",
+                        help="their last comment read by `roundup inbox` is the reason")
+    decline.add_argument("--not-taking-part", action="store_true",
+                         help="record that they are not taking part (instead of asking for changes)")
     p = command("preview", cmd_preview, "write (and --send) a private preview for each voice of theirs "
                 "awaiting approval", "for each post where the contributor's approval is missing or stale, write "
                 "the private preview page _previews/<contributor>/<slug>.html and the message to them, with the "
@@ -299,14 +314,16 @@ def _mail_commands(command) -> None:
     """invite, remind, inbox."""
     p = command("invite", cmd_ask, "invite each voice of a post not answered yet to answer its question",
                 "write a personal invitation to each voice listed in `voices` whose quote is not written yet, "
-                f"_previews/<contributor>/<slug>-invitation.eml {WHERE}; each is invited once")
+                f"_previews/<contributor>/<slug>-invitation.eml {WHERE}; each is invited once (an invitation written "
+                "without --send is sent, as it was written, by the next --send)")
     p.add_argument("slug", help=SLUG_HELP)
     p.add_argument("--contributor", metavar="ID", help="only this contributor")
     p.add_argument("--send", action="store_true", help=SEND_HELP)
     p = command("remind", cmd_ask, "remind the voices still waiting to answer, at most every `remind_every` days",
                 "write a short reminder to each voice invited or previewed with no answer yet, "
                 f"_previews/<contributor>/<slug>-reminder.eml {WHERE}; at most one every `remind_every` days "
-                "(site.yml, default 3), never after an answer, never for a cancelled post")
+                "(site.yml, default 3; with --send, since roundup last sent them something, and a reminder written "
+                "without --send is sent at once), never after an answer, never for a cancelled post")
     p.add_argument("slug", nargs="?", help=SLUG_HELP + " (default: every post)")
     p.add_argument("--send", action="store_true", help=SEND_HELP)
     p = command("inbox", cmd_inbox, "read the replies: answers, approvals, change requests",

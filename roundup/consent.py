@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from roundup import live, tokens
-from roundup.approvals import read_records, record, record_preview
+from roundup import codes, live, sentmail, tokens, unsent
+from roundup.approvals import read_records, record, record_event
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fsutil import atomic_write
 from roundup.gate import Inclusion, PostStatus, VoiceState, assess_post
-from roundup.mailer import Delivery, Outgoing, send, write
+from roundup.mailer import PRIVATE_FILE, Delivery, Outgoing, private_folder, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
 from roundup.preview import due, make_preview, voice_ids
@@ -38,11 +39,16 @@ class Sent:
     """The `mail:` setting in site.yml to fix, when the mail server itself could not be used."""
     no_email: tuple[str, ...] = ()
     """Contributors with a message written but no `email` to send it to."""
+    sent: tuple[str, ...] = ()
+    """The Message-IDs of the messages delivered (with --send); every other one is written and not sent."""
+    earlier: tuple[str, ...] = ()
+    """The Message-IDs of the messages in `written` that an earlier run wrote and never sent: kept as they were."""
 
 
 def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: bool) -> Sent:
     """Write (and optionally send) a preview and message for every voice of theirs (or of the post, with
     no contributor) awaiting an answer."""
+    tokens.secret_for(root, create=False)  # a lost secret is an error before anything is written, the index too
     known = indexed(root)
     if contributor_id is not None and contributor_id not in known.contributors:
         raise RoundupError([Problem(f"contributors/{contributor_id}.yml", None, "no such contributor")])
@@ -56,16 +62,18 @@ def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: b
     for status, voice in pending.voices:
         made = make_preview(site, status, voice, now, published)
         folder = site.config.previews / voice.contributor_id
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         html_path = folder / f"{status.post.slug}.html"
-        atomic_write(html_path, made.html)
+        atomic_write(html_path, made.html, PRIVATE_FILE)
         note = next(q.note for q in status.post.quotes if q.contributor_id == voice.contributor_id)
         message = preview_message(site, status.post, made.contributor, note, made.info, made.html)
+        unsent.tag(message, "previewed")
         outgoing.append(Outgoing(voice.contributor_id, message, folder / f"{status.post.slug}.eml", html_path))
     write(outgoing)
     for (status, voice), item in zip(pending.voices, outgoing):  # only once the page and message are on disk
-        record_preview(site, status.post, voice.contributor_id, voice.digest, item.message["Message-ID"])
-    sent = finish(site, outgoing, deliver)
+        record_event(site, status.post, voice.contributor_id, "previewed", str(item.message["Message-ID"]),
+                     unsent=True, previewed_digest=voice.digest)  # in place of an earlier preview never sent
+    sent = finish(site, outgoing, deliver, [(status.post, "previewed") for status, _ in pending.voices])
     skipped = tuple(f"{cid}: has not answered yet in {slug}, so there is nothing to preview; "
                     f"roundup invite {slug} asks them" for slug, cid in pending.unanswered)
     return replace(sent, cancelled=pending.cancelled, skipped=skipped)
@@ -79,10 +87,7 @@ def answer(site: Site, post: Post, contributor_id: str, decision: str, via: str 
     if not (once and _recorded(assess_post(site, post), contributor_id, decision, reason)):
         record(site, post, contributor_id, decision, via=via, reason=reason)
     status = assess_post(site, post)
-    digests = {v.contributor_id: v.digest for v in status.voices}
-    if status.inclusion is Inclusion.PUBLISHED and not live.matches(status.live, post, digests):
-        profiles = {cid: site.contributors[cid].profile for cid in digests}
-        live.remember(site.config.root, post, profiles, digests, max(v.record.at for v in status.voices).date())
+    live.keep(site, status)
     return status
 
 
@@ -94,20 +99,26 @@ def _recorded(status: PostStatus, contributor_id: str, decision: str, reason: st
                 and (decision == "approved" or record.reason == reason))
 
 
+def comment_of(site: Site, post: Post, contributor_id: str) -> str:
+    """Their last comment on the post, as `roundup inbox` kept it; an error naming the file when there is none."""
+    record = read_records(site.config.root, post, Problems()).get(contributor_id)
+    if record is None or not record.comment:
+        raise RoundupError([Problem(f"{post.folder}/approvals.yml", None, f"has no comment from {contributor_id} "
+                                    "(`roundup inbox` keeps one when they reply without deciding): give the reason "
+                                    "with --reason \"…\" instead")])
+    return record.comment
+
+
 def check_token(site: Site, token: str, now: dt.datetime) -> tuple[PostStatus, tokens.Claims]:
-    """The post a genuine, unexpired token approves a voice of, with its claims; RoundupError when the
-    token is not genuine, has expired, or was made for words that changed since."""
-    secret = tokens.secret_for(site.config.root)
-    claims = tokens.verify(secret, token, now, ((cid, p.slug) for p in site.posts for cid in voice_ids(p)))
-    post = site.post(claims.slug)
-    status = assess_post(site, post)
-    voice = next(v for v in status.voices if v.contributor_id == claims.contributor_id)
-    if voice.state is VoiceState.UNANSWERED or not claims.matches(voice.digest):
-        raise RoundupError(f"{claims.contributor_id}'s voice in {post.slug} (the quote, their profile or the "
-                           "post's text) changed after this preview was sent, so this token cannot approve it; "
-                           f"nothing was recorded — send a new preview: roundup preview {claims.contributor_id} "
-                           f"--post {post.slug}")
-    return status, claims
+    """The post a genuine, unexpired approval code approves a voice of, with its claims; RoundupError when the
+    code is not genuine, has expired, is no approval code, or was made for words that changed since."""
+    checked = codes.read(site, token, now, tokens.secret_for(site.config.root))
+    if checked.claims.kind is not tokens.Kind.APPROVE:
+        raise RoundupError("this code is the Ask-for-changes or Count-me-out button's, not an approval code; "
+                           "nothing was recorded")
+    if not checked.current:
+        raise checked.stale_error()
+    return checked.status, checked.claims
 
 
 def approve_token(root: Path, token: str) -> tuple[PostStatus, str]:
@@ -158,11 +169,22 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
     return finish(site, outgoing, deliver)
 
 
-def finish(site: Site, outgoing: list[Outgoing], deliver: bool) -> Sent:
-    """Deliver the messages (already written to disk) when asked to."""
+def finish(site: Site, outgoing: list[Outgoing], deliver: bool, events: Sequence[tuple[Post, str]] = (),
+           earlier: tuple[str, ...] = ()) -> Sent:
+    """Deliver the messages (already written to disk) when asked to. With `events` (the post and the event
+    each message was written for, in order), each one delivered is recorded as sent: it leaves `unsent` in
+    its voice's entry, and the event's time becomes now; one not delivered stays unsent, for the next --send."""
+    sentmail.keep(site.config.root, outgoing)  # so the inbox knows its own words in their replies
     delivery = send(site.config.mail, outgoing) if deliver else Delivery()
+    failed = {line.split(":", 1)[0] for line in delivery.failures}  # each line starts with the contributor's id
+    went = tuple(str(o.message["Message-ID"]) for o in outgoing
+                 if deliver and o.message["To"] and o.contributor_id not in failed)
+    for item, (post, event) in zip(outgoing, events):
+        if str(item.message["Message-ID"]) in went:
+            record_event(site, post, item.contributor_id, event, sent=(str(item.message["Message-ID"]),))
     no_email = tuple(dict.fromkeys(o.contributor_id for o in outgoing if not o.message["To"]))
-    return Sent(tuple(outgoing), delivery.failures, setting=delivery.setting, no_email=no_email)
+    return Sent(tuple(outgoing), delivery.failures, setting=delivery.setting, no_email=no_email, sent=went,
+                earlier=earlier)
 
 
 _STATUS_LINE = re.compile(r"^status[ \t]*:[^\r\n]*", re.MULTILINE)

@@ -12,9 +12,11 @@ from roundup.i18n import N_
 FIELDS = (("quote", "prompt", N_("Prompt")), ("quote", "body", N_("Your words")), ("profile", "name", N_("Name")),
           ("profile", "handle", N_("Handle")), ("profile", "url", N_("Link")),
           ("profile", "links", N_("Credit links")), ("profile", "avatar_sha256", N_("Photo")),
-          ("profile", "bio", N_("Bio")), ("post", "title", N_("Post title")),
-          ("post", "text_sha256", N_("The editor's text around the voices")))
+          ("profile", "bio", N_("Bio")), ("post", "title", N_("Post title")), ("post", "summary", N_("Summary")),
+          ("post", "tags", N_("Tags")), ("post", "text_sha256", N_("The editor's text around the voices")))
 """(part, field, label) of every field a contributor approves; labels are translated where they are shown."""
+_LATER = ("summary", "tags")
+"""Fields approved since DIGEST_VERSION 2: a copy made before holds neither, and cannot tell what changed."""
 EDITED = N_("edited — read it in the post below")
 NEW_PHOTO = N_("a new photo")
 NO_PHOTO = N_("photo removed")
@@ -46,7 +48,10 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[Change, ..
         return ()
     result = []
     for part, key, label in FIELDS:
-        was, now = (old.get(part) or {}).get(key), new[part].get(key)
+        approved = old.get(part) or {}
+        if key in _LATER and key not in approved:
+            continue
+        was, now = approved.get(key), new[part].get(key)
         if key in _NOTED and (was or None) != (now or None):
             note = EDITED if key == "text_sha256" else NEW_PHOTO if now else NO_PHOTO
             result.append(Change(label, (Segment("note", note),)))
@@ -61,6 +66,8 @@ def _text(key: str, value: Any) -> str:
     if key == "links" and isinstance(value, (list, dict)):
         pairs = value.items() if isinstance(value, dict) else value
         return "\n".join(f"{label}: {href}" for label, href in pairs)
+    if key == "tags" and isinstance(value, list):
+        return "\n".join(str(tag) for tag in value)  # one a line: a new tag is marked alone
     return "" if value is None else str(value)
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 from roundup.model import Post, Profile, Quote
 
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2
+"""2 covers the post's summary and tags; 1 did not (see `digest_v1`, for what was approved before)."""
+V1_POST = ("title", "text_sha256")
+"""The parts of the post that DIGEST_VERSION 1 covered."""
 
 
 def quote_snapshot(quote: Quote) -> dict[str, Any]:
@@ -30,9 +33,10 @@ def profile_snapshot(profile: Profile) -> dict[str, Any]:
 
 
 def post_snapshot(post: Post) -> dict[str, Any]:
-    """The editor's part: the title and a hash of the text around the voices."""
+    """The editor's part the page shows around the voices: the title, summary and tags, and a hash of the text
+    (not the date: moving it changes nothing anyone said)."""
     text = hashlib.sha256(f"{post.intro}\0{post.outro}".encode()).hexdigest()
-    return {"title": post.title, "text_sha256": text}
+    return {"title": post.title, "summary": post.summary, "tags": list(post.tags), "text_sha256": text}
 
 
 def snapshot(post: Post, quote: Quote, profile: Profile) -> dict[str, Any]:
@@ -42,8 +46,17 @@ def snapshot(post: Post, quote: Quote, profile: Profile) -> dict[str, Any]:
 
 def digest_of(content: dict[str, Any]) -> str:
     """A stable hash of a snapshot."""
-    blob = json.dumps({"v": DIGEST_VERSION, **content}, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    return _hash({"v": DIGEST_VERSION, **content})
+
+
+def digest_v1(content: dict[str, Any]) -> str:
+    """The digest DIGEST_VERSION 1 gave a voice's snapshot, its post's summary and tags left out: what approvals
+    and published.yml files written before they were covered hold."""
+    return _hash({"v": 1, **content, "post": {key: content["post"][key] for key in V1_POST}})
+
+
+def _hash(data: dict[str, Any]) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -63,6 +76,9 @@ def changed_parts(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     old_post = old.get("post") if isinstance(old.get("post"), dict) else {}
     if old_post.get("title") != new["post"]["title"]:
         parts.append("post title")
+    for key in ("summary", "tags"):  # a copy made before they were covered holds neither: it cannot tell
+        if key in old_post and old_post[key] != new["post"][key]:
+            parts.append(f"post {key}")
     if old_post.get("text_sha256") != new["post"]["text_sha256"]:
         parts.append("editor's text")
     return parts

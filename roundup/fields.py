@@ -6,6 +6,9 @@ import datetime as dt
 import difflib
 import functools
 import re
+import unicodedata
+from email.errors import HeaderParseError, MessageError
+from email.headerregistry import Address
 from urllib.parse import urlsplit
 
 from roundup.errors import Problems
@@ -43,6 +46,30 @@ def check_url(value: str, schemes: tuple[str, ...] = SAFE_SCHEMES) -> str | None
         return f"has no host name (got {value[:60]!r})"
     if scheme == "mailto" and "@" not in parts.path:
         return f"is not a mailto: address (got {value[:60]!r})"
+    return None
+
+
+def email_problem(value: str) -> str | None:
+    """Why `value` is not exactly one plain address (`zoe@example.org`, nothing around it) that a message can
+    be sent to, or None when it is."""
+    shown, example = repr(value[:60]), "write one address like zoe@example.org"
+    if "<" in value or ">" in value:
+        return f"must be the address alone, without a name or <>: the name has its own field (got {shown})"
+    if "," in value or ";" in value:
+        return f"must be one address, not a list (got {shown})"
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in value):
+        return f"must be one address, without spaces, line breaks or control characters (got {shown})"
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain:
+        return f"is not an e-mail address: it needs a name before one @ and a domain after it (got {shown})"
+    try:
+        address = Address(addr_spec=value)
+    except (MessageError, HeaderParseError, ValueError, IndexError) as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        reason = reason.rstrip(")") if reason.count(")") > reason.count("(") else reason
+        return f"is not an e-mail address: {reason} (got {shown}); {example}"
+    if address.addr_spec != value:
+        return f"must be exactly one plain address (got {shown}); {example}"
     return None
 
 
@@ -108,6 +135,15 @@ class Fields:
             if required:
                 self.error(key, "must not be empty")
             return default
+        return value
+
+    def email(self, key: str) -> str | None:
+        """One plain e-mail address (see `email_problem`); None when absent or not one."""
+        value = self.text(key)
+        reason = email_problem(value) if value is not None else None
+        if reason:
+            self.error(key, reason)
+            return None
         return value
 
     def url(self, key: str, schemes: tuple[str, ...] = SAFE_SCHEMES) -> str | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from roundup import live as live_version
 from roundup.approvals import Record, approved_copy, needs_copies, read_records
-from roundup.digest import changed_parts, digest_of, key_of, profile_snapshot, snapshot, voice_digest
+from roundup.digest import changed_parts, digest_of, digest_v1, key_of, profile_snapshot, snapshot, voice_digest
 from roundup.errors import Problems
 from roundup.i18n import N_
 from roundup.model import Live, Post, Profile, Quote, Site
@@ -27,6 +27,8 @@ class VoiceState(enum.Enum):
     DECLINED = "declined"
     UNANSWERED = "unanswered"
     """Listed in `voices`, with no words yet: `roundup invite` asks for them."""
+    OUT = "not taking part"
+    """They said they are not taking part (the Count-me-out button, or `roundup decline --not-taking-part`)."""
 
 
 class Inclusion(enum.Enum):
@@ -215,9 +217,11 @@ def assess_post(site: Site, post: Post) -> PostStatus:
 
 def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_digest,
            live: Live | None = None) -> PostStatus:
-    voices = tuple(_voice(site, post, quote, records.get(quote.contributor_id), digests(post, quote,
-                   site.contributors[quote.contributor_id].profile)) for quote in post.quotes)
-    voices += tuple(_unanswered(site, quote, records.get(quote.contributor_id)) for quote in post.unanswered)
+    voices = tuple(_out(site, quote, records[quote.contributor_id], digest) if _is_out(records, quote) else
+                   _voice(site, post, quote, records.get(quote.contributor_id), digest, live) for quote, digest in
+                   ((q, digests(post, q, site.contributors[q.contributor_id].profile)) for q in post.quotes))
+    voices += tuple(_out(site, quote, records[quote.contributor_id]) if _is_out(records, quote) else
+                    _unanswered(site, quote, records.get(quote.contributor_id)) for quote in post.unanswered)
     if post.status == "cancelled":
         return PostStatus(post, voices, Inclusion.CANCELLED, live, "the post is cancelled" if live else None)
     if post.status == "draft":
@@ -233,16 +237,33 @@ def assess(site: Site, post: Post, records: dict[str, Record], digests=voice_dig
 
 
 def _withdrawn(live: Live, records: dict[str, Record]) -> str | None:
-    """Who of the live version's voices has declined since approving it: their consent is withdrawn."""
+    """Who of the live version's voices has withdrawn since approving it, through the editor (`roundup decline`):
+    their consent is withdrawn. Mail never takes a post down by itself (`via: mail`)."""
     declined = [records[v.contributor_id] for v in live.voices
-                if v.contributor_id in records and records[v.contributor_id].decision == "declined"]
+                if v.contributor_id in records and records[v.contributor_id].decision in ("declined", "out")
+                and records[v.contributor_id].via != "mail"]
     if not declined:
         return None
-    return "; ".join(f"{r.contributor_id} declined on {r.at.date().isoformat()}" for r in declined) + \
-        ", withdrawing their approval"
+    return "; ".join(f"{r.contributor_id} {'declined' if r.decision == 'declined' else 'left'} on "
+                     f"{r.at.date().isoformat()}" for r in declined) + ", withdrawing their approval"
 
 
-def _voice(site: Site, post: Post, quote, record: Record | None, digest: str) -> VoiceStatus:
+def _is_out(records: dict[str, Record], quote: Quote) -> bool:
+    record = records.get(quote.contributor_id)
+    return record is not None and record.decision == "out"
+
+
+def _out(site: Site, quote: Quote, record: Record, digest: str = "") -> VoiceStatus:
+    """A voice whose contributor is not taking part: the post waits until the editor takes them out of `voices`."""
+    why = f": {record.reason}" if record.reason else ""
+    return VoiceStatus(quote.contributor_id, site.contributors[quote.contributor_id].profile.name, VoiceState.OUT,
+                       f"not taking part since {record.at.date().isoformat()}{why}; take them out of `voices` "
+                       "in post.md to publish without them", digest, record)
+
+
+def _voice(site: Site, post: Post, quote, record: Record | None, digest: str, live: Live | None = None) -> VoiceStatus:
+    """A voice measured against its record; an answer given before summary and tags were approved (its digest of
+    DIGEST_VERSION 1) stands for the same words only where readers see them with the same summary and tags."""
     profile = site.contributors[quote.contributor_id].profile
 
     def status(state: VoiceState, reason: str) -> VoiceStatus:
@@ -252,17 +273,29 @@ def _voice(site: Site, post: Post, quote, record: Record | None, digest: str) ->
     if record is None or record.decision is None:
         return status(VoiceState.PENDING, preview or "never previewed")
     day = record.at.date().isoformat()
-    if record.digest == digest:
+    now = None if record.digest == digest else snapshot(post, quote, profile)
+    later = f"; {preview}" if preview else ""
+    if now is None or record.digest == digest_v1(now):
         if record.decision == "declined":
             why = f": {record.reason}" if record.reason else ""
             return status(VoiceState.DECLINED, f"declined on {day}{why}")
-        return status(VoiceState.APPROVED, f"approved on {day}")
-    parts = changed_parts(approved_copy(record), snapshot(post, quote, profile))
+        if now is None or _shown_alike(post, live):
+            return status(VoiceState.APPROVED, f"approved on {day}")
+        return status(VoiceState.STALE, f"{MIGRATED}{later or ': send a new preview'}")
+    parts = changed_parts(approved_copy(record), now)
     what = " and ".join(parts) if parts else "content"
-    later = f"; {preview}" if preview else ""
     if record.decision == "declined":
         return status(VoiceState.PENDING, f"{what} edited since they declined on {day}{later or '; send a new preview'}")
     return status(VoiceState.STALE, f"{what} edited since approval on {day}{later}")
+
+
+MIGRATED = "summary and tags are now part of what contributors approve"
+"""Why an approval of DIGEST_VERSION 1 no longer stands (see `_voice`)."""
+
+
+def _shown_alike(post: Post, live: Live | None) -> bool:
+    """The live version shows the post's summary and tags as they are now."""
+    return live is not None and (live.post.summary, live.post.tags) == (post.summary, post.tags)
 
 
 def _unanswered(site: Site, quote: Quote, record: Record | None) -> VoiceStatus:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from roundup import replies
-from roundup.approvals import record_event
+from roundup import replies, tokens
+from roundup.approvals import record_comment, record_event
 from roundup.consent import answer
 from roundup.errors import UsageError
 from roundup.fsutil import atomic_write, locked, remove_temporaries
@@ -52,7 +52,7 @@ def run(root: Path, source: Source, dry_run: bool = False) -> Iterator[str]:
     handled_path = site.config.root / HANDLED
     with locked(site.config.root), _opened(site, source) as (messages, mark_seen):
         handled = _handled(handled_path)
-        index, tally = Index(site), Tally()
+        index, tally = Index(site, _secret(site)), Tally()
         for incoming in messages:
             reply = replies.parse(incoming.raw) if incoming.raw is not None else _too_big(incoming)
             if reply.key in handled:
@@ -62,11 +62,11 @@ def run(root: Path, source: Source, dry_run: bool = False) -> Iterator[str]:
             if not dry_run:
                 outcome = _apply(site, outcome)
                 _remember(handled_path, reply.key, outcome, now)
-                if mark_seen and incoming.uid and outcome.kind is not Kind.ASIDE:
+                if mark_seen and incoming.uid and outcome.kind not in (Kind.ASIDE, Kind.COMMENT):  # yours to read
                     mark_seen(incoming.uid)
                 if outcome.kind is not Kind.ASIDE:  # the next reply meets the site as it is now
                     site = read_site(root)
-                    index = Index(site)
+                    index = Index(site, index.secret)
             handled.add(reply.key)
             tally.kinds[outcome.kind] += 1
             yield line(outcome, reply)
@@ -100,15 +100,25 @@ def _apply(site: Site, outcome: Outcome) -> Outcome:
             return Outcome(Kind.ASIDE, f"a second answer from {cid} in {post.slug}: {post.folder}/quotes/{cid}.md "
                                        "has their words already and was not changed")
         record_event(site, post, cid, "answered")
-    elif outcome.kind in (Kind.APPROVAL, Kind.CHANGE):
-        decision = "approved" if outcome.kind is Kind.APPROVAL else "declined"
-        answer(site, post, cid, decision, via="mail", reason=outcome.text or None, once=True)
+    elif outcome.kind in DECISION:
+        answer(site, post, cid, DECISION[outcome.kind], via="mail", reason=outcome.text or None, once=True)
+    elif outcome.kind is Kind.COMMENT:
+        record_comment(site, post, cid, outcome.text)
     return outcome
 
 
+DECISION = {Kind.APPROVAL: "approved", Kind.CHANGE: "declined", Kind.OUT: "out"}
+"""What each outcome that decides records, `via: mail`."""
+
+
+def _secret(site: Site) -> bytes | None:
+    """The token secret, read without ever making one (a new secret would make every code sent so far forged)."""
+    return tokens.secret_for(site.config.root, create=False)
+
+
 def _fill(site: Site, post, cid: str, text: str) -> bool:
-    """Write their answer as the body of quotes/<id>.md, keeping its front matter; False when the file has
-    other words in it already (the same words mean an earlier run was cut short: done)."""
+    """Write their answer as the body of quotes/<id>.md, keeping its front matter (theirs never becomes one);
+    False when the file has other words in it already (the same words mean an earlier run was cut short: done)."""
     path = site.config.root / post.folder / "quotes" / f"{cid}.md"
     raw = path.read_text(encoding="utf-8-sig") if path.exists() else ""
     end = _FENCE.search(raw, raw.find("\n") + 1) if _FENCE.match(raw) else None
@@ -118,6 +128,8 @@ def _fill(site: Site, post, cid: str, text: str) -> bool:
         return body == text.strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     front = front if front.endswith("\n") or not front else front + "\n"
+    if not front and _FENCE.match(text.strip()):
+        front = "---\n---\n"  # their words only: a `---` block they wrote must not become the quote's front matter
     remove_temporaries(path)  # a run killed mid-write left its temporary file (the whole run holds the lock)
     atomic_write(path, f"{front}{text.strip()}\n".encode("utf-8"))
     return True
@@ -161,7 +173,8 @@ def closing(tally: Tally, dry_run: bool) -> str:
     k = tally.kinds
     read = sum(k.values())
     text = (f"Read {read} new message{'s' * (read != 1)}: {k[Kind.ANSWER]} answered, {k[Kind.APPROVAL]} approved, "
-            f"{k[Kind.CHANGE]} asked for changes, {k[Kind.ASIDE]} set aside for you to read")
+            f"{k[Kind.CHANGE]} asked for changes, {k[Kind.OUT]} not taking part, {k[Kind.COMMENT]} "
+            f"comment{'s' * (k[Kind.COMMENT] != 1)}, {k[Kind.ASIDE]} set aside for you to read")
     text += f"; {tally.before} read before." if tally.before else "."
     return text + (" Dry run: nothing was written." if dry_run else "")
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roundup.approvals import dump
-from roundup.digest import digest_of, post_snapshot, profile_snapshot, quote_snapshot
+from roundup.digest import digest_of, digest_v1, post_snapshot, profile_snapshot, quote_snapshot
 from roundup.errors import Problem, Problems
 from roundup.fields import Fields
 from roundup.fsutil import atomic_write, locked, remove_temporaries
 from roundup.load import LineDict, describe, load_yaml_file
-from roundup.model import Avatar, Contributor, Link, Live, LiveVoice, Post, Profile, Quote
+from roundup.model import Avatar, Contributor, Link, Live, LiveVoice, Post, Profile, Quote, Site
+
+if TYPE_CHECKING:
+    from roundup.gate import PostStatus
 
 NAME = "published.yml"
 HEADER = ("# The version of this post that is online, written by roundup when every voice had approved it.\n"
@@ -87,7 +90,8 @@ def _voice(f: Fields, shown: Post) -> tuple[LiveVoice, tuple[str | None, str]] |
         person = _profile(profile)
     except (KeyError, TypeError, ValueError):
         person = None
-    if person is None or digest_of(content) != digest:
+    # a file written before summary and tags were approved holds digests of DIGEST_VERSION 1
+    if person is None or digest not in (digest_of(content), digest_v1(content)):
         f.problems.add(f.path, f.data.line, f"the voice of {cid} is not what they approved (it was edited "
                                             f"by hand); {FIX}")
         return None
@@ -125,9 +129,28 @@ def matches(live: Live | None, post: Post, digests: dict[str, str]) -> bool:
     return same_post and [(v.contributor_id, v.digest) for v in live.voices] == list(digests.items())
 
 
+def keep(site: Site, status: PostStatus) -> bool:
+    """When `status` publishes its post as it is now (every voice approved it: Inclusion.PUBLISHED) and the live
+    version is not this one, make it the live version, approved on the day of its last approval. Returns whether
+    published.yml was written: not when another command wrote it since `status` read it (that one is newer)."""
+    if not to_keep(status):
+        return False
+    post, digests = status.post, {v.contributor_id: v.digest for v in status.voices}
+    profiles = {cid: site.contributors[cid].profile for cid in digests}
+    approved_on = max(v.record.at for v in status.voices).date()  # every voice approved: each has its record
+    return remember(site.config.root, post, profiles, digests, approved_on, status.live)
+
+
+def to_keep(status: PostStatus) -> bool:
+    """`status` publishes its post as it is now (Inclusion.PUBLISHED), and its live version is another one."""
+    return status.published_post is status.post and \
+        not matches(status.live, status.post, {v.contributor_id: v.digest for v in status.voices})
+
+
 def remember(site_root: Path, post: Post, profiles: dict[str, Profile], digests: dict[str, str],
-             approved_on: dt.date) -> None:
-    """Write `post`, fully approved as it is now, as its live version (atomically, under the post's lock)."""
+             approved_on: dt.date, replacing: Live | None) -> bool:
+    """Write `post`, fully approved as it is now, as its live version (atomically, under the post's lock), in
+    place of the live version `replacing`; False, writing nothing, when published.yml holds another one by now."""
     data = {
         "approved_on": approved_on.isoformat(), "title": post.title, "date": post.date.isoformat(),
         "summary": post.summary, "tags": list(post.tags), "intro": post.intro, "outro": post.outro,
@@ -136,5 +159,8 @@ def remember(site_root: Path, post: Post, profiles: dict[str, Profile], digests:
     }
     path = path_of(site_root, post)
     with locked(path.parent):
+        if read(site_root, post, Problems()) != replacing:
+            return False
         remove_temporaries(path)
         atomic_write(path, dump(data, HEADER, blocks=True).encode("utf-8"))
+    return True

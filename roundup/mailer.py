@@ -22,14 +22,32 @@ class Outgoing:
     contributor_id: str
     message: EmailMessage
     path: Path
+    """Where the message is kept: <previews>/<contributor>/<name>.eml."""
     page: Path | None = None
     """The preview page written beside the message (attached to it), if any."""
 
 
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+"""The previews folder holds every contributor's approval codes: only its owner may read it, or list it."""
+
+
+def private_folder(folder: Path) -> Path:
+    """Make a contributor's `folder` inside the previews folder, and the previews folder itself, PRIVATE_FOLDER;
+    either one found with wider permissions (made by an older roundup, or by hand) is tightened."""
+    for each in (folder.parent, folder):
+        each.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        mode = each.stat().st_mode & 0o777
+        if mode & ~PRIVATE_FOLDER:
+            each.chmod(mode & PRIVATE_FOLDER)
+    return folder
+
+
 def write(outgoing: list[Outgoing]) -> None:
+    """Write each message to its file, PRIVATE_FILE in a private folder."""
     for item in outgoing:
-        item.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(item.path, item.message.as_bytes())
+        private_folder(item.path.parent)
+        atomic_write(item.path, item.message.as_bytes(), PRIVATE_FILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +67,16 @@ def send(config: MailConfig, outgoing: list[Outgoing]) -> Delivery:
     if not ready:
         return Delivery(tuple(failures))
     password, setting = os.environ.get(config.password_env), None
+    if config.username and not (config.tls or config.starttls or config.allow_plain_password):
+        return Delivery((*failures, *(f"{o.contributor_id}: the password would travel unencrypted" for o in ready)),
+                        _in_the_clear(config))
     if config.username and password is None:
         setting = Problem("site.yml", config.line("password_env", "username"), f"`mail: username` is set but "
                           f"${config.password_env} is empty; export the SMTP password there (`mail: password_env`)")
         return Delivery((*failures, *(f"{o.contributor_id}: no SMTP password" for o in ready)), setting)
     done: set[str] = set()  # delivered or already reported
     try:
-        with smtplib.SMTP(config.host, config.port, timeout=30) as smtp:
-            if config.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+        with _connect(config) as smtp:
             if config.username:
                 smtp.login(config.username, password or "")
             for item in ready:
@@ -74,6 +93,30 @@ def send(config: MailConfig, outgoing: list[Outgoing]) -> Delivery:
     return Delivery(tuple(failures), setting)
 
 
+def _connect(config: MailConfig) -> smtplib.SMTP:
+    """A connection to the server: TLS from the first byte with `tls`, upgraded by STARTTLS with `starttls`;
+    the certificate is checked against the system's authorities (SSL_CERT_FILE names another bundle)."""
+    if config.tls:
+        return smtplib.SMTP_SSL(config.host, config.port, timeout=30, context=ssl.create_default_context())
+    smtp = smtplib.SMTP(config.host, config.port, timeout=30)
+    if config.starttls:
+        try:
+            smtp.starttls(context=ssl.create_default_context())
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
+
+
+def _in_the_clear(config: MailConfig) -> Problem:
+    """Why nothing was sent: a login over a connection that is neither TLS nor STARTTLS."""
+    return Problem("site.yml", config.line("username"), f"`mail: username` is set, but the connection to "
+                   f"{config.host}:{config.port} is not encrypted, so the password would travel in the clear; "
+                   "nothing was sent: set `mail: tls: true` (TLS from the first byte, port 465) or `mail: starttls: "
+                   "true` (port 587) as your mail provider says, or `mail: allow_plain_password: true` to log in "
+                   "unencrypted anyway (only for a server on this machine or a network you trust)")
+
+
 def _refused(config: MailConfig, exc: BaseException) -> Problem | None:
     """The setting behind a refusal that is the server's rules, not one address: TLS or a login first."""
     where = f"{config.host}:{config.port}"
@@ -87,7 +130,7 @@ def _refused(config: MailConfig, exc: BaseException) -> Problem | None:
                        "server")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return Problem("site.yml", config.line("username"), f"the server at {where} offers no login: remove "
-                       "`mail: username`, or set `mail: starttls` to true if it asks for TLS first")
+                       "`mail: username`, or set `mail: starttls` (or `mail: tls`) to true if it asks for TLS first")
     code = getattr(exc, "smtp_code", None)
     if code == 530 and "starttls" in _reason(exc).lower():
         return Problem("site.yml", config.line("starttls"), f"the server at {where} asks for STARTTLS first: "
@@ -102,9 +145,9 @@ def _unusable(config: MailConfig, exc: BaseException) -> Problem:
     """The setting to fix when the server could not be reached or spoken to at all."""
     where = f"{config.host}:{config.port}"
     if isinstance(exc, ssl.SSLError):
-        return Problem("site.yml", config.line("starttls", "host"), f"the TLS handshake with {where} failed "
-                       f"({_reason(exc)}): check that `mail: host` is the name on the server's certificate, "
-                       "and `mail: starttls`")
+        return Problem("site.yml", config.line("tls", "starttls", "host"), f"the TLS handshake with {where} failed "
+                       f"({_reason(exc)}): check that `mail: host` is the name on the server's certificate, and "
+                       "`mail: tls` (TLS from the first byte, port 465) or `mail: starttls` (port 587 or 25)")
     if isinstance(exc, socket.gaierror):
         return Problem("site.yml", config.line("host"), f"no mail server named {config.host!r} can be found "
                        f"({exc.strerror or exc}): fix `mail: host`")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import imaplib
 import mailbox
 import os
@@ -10,6 +11,9 @@ import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -63,8 +67,9 @@ def _read(file: BinaryIO, where: str) -> Incoming:
 
 
 def from_maildir(path: Path) -> Iterator[Incoming]:
-    """Every message in cur/, then new/, of the Maildir at `path`, each by file name (the delivery time comes
-    first in it); nothing is moved or flagged."""
+    """Every message in new/ and cur/ together of the Maildir at `path`, oldest first by its `Date:` header (the
+    file's modification time when it has none that can be read; file names break ties); nothing is moved or
+    flagged."""
     if not path.is_dir():
         raise RoundupError([Problem(str(path), None, "no such folder: give the Maildir holding your replies "
                                     "(the folder with cur/, new/ and tmp/ in it)")])
@@ -72,14 +77,41 @@ def from_maildir(path: Path) -> Iterator[Incoming]:
         raise RoundupError([Problem(str(path), None, "is not a Maildir (it has no new/ and cur/ folders): give the "
                                     "Maildir folder itself, e.g. ~/Maildir or ~/Maildir/.Roundup")])
     box = mailbox.Maildir(path, factory=None, create=False)
-    for key in sorted(box.keys(), key=lambda k: box._lookup(k)):  # _lookup: "new/NAME" or "cur/NAME:2,FLAGS"
+    order = []
+    for key in box.keys():
         try:
-            where = f"maildir {_clean(box._lookup(key))}"
+            order.append((_sent_at(box, path, key), key))  # key: the file name, without new/ or cur/ and flags
+        except (KeyError, FileNotFoundError):
+            continue  # moved or deleted by a mail client while we read: it is read on the next run
+    for _, key in sorted(order):
+        try:
+            where = f"maildir {_clean(box._lookup(key))}"  # _lookup: "new/NAME" or "cur/NAME:2,FLAGS"
             with box.get_file(key) as file:
                 incoming = _read(file, where)
         except (KeyError, FileNotFoundError):
-            continue  # moved or deleted by a mail client while we read: it is read on the next run
+            continue
         yield incoming
+
+
+def _sent_at(box: mailbox.Maildir, path: Path, key: str) -> float:
+    """When the message `key` was sent, as a POSIX timestamp: its `Date:` header, else its file's mtime."""
+    with box.get_file(key) as file:
+        head = head_of(file.read(HEAD_MAX))
+    sent = _date_of(head)
+    return sent if sent is not None else os.stat(path / box._lookup(key)).st_mtime
+
+
+def _date_of(head: bytes) -> float | None:
+    """The first `Date:` header of a message's header block as a POSIX timestamp (no zone: UTC); None when it
+    has none, or one that is not a date."""
+    value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Date")
+    if not isinstance(value, str):
+        return None
+    try:
+        sent = parsedate_to_datetime(value)
+        return (sent if sent.tzinfo else sent.replace(tzinfo=dt.timezone.utc)).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None
 
 
 def from_mbox(path: Path) -> Iterator[Incoming]:

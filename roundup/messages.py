@@ -14,6 +14,7 @@ from urllib.parse import quote as urlquote
 
 from markupsafe import escape
 
+from roundup.codes import Codes
 from roundup.errors import Problem, RoundupError
 from roundup.i18n import Translator
 from roundup.model import Contributor, Post, Quote, Site
@@ -57,21 +58,38 @@ def others(site: Site, post: Post, contributor_id: str, words: Translator, most:
     return words.names(names) if names else ""
 
 
-def answer_links(site: Site, post: Post, token: str, words: Translator) -> tuple[str, str]:
-    """The two mailto: links a contributor answers with, in their language: Approve (the token in the subject
-    and the body, so sending it is the whole approval) and Ask for changes (room for their words)."""
+def answer_links(site: Site, post: Post, codes: Codes, words: Translator) -> dict[str, str]:
+    """The mailto: links a contributor answers with, in their language, each carrying its signed code in the
+    subject and the body, so that sending it is the whole answer: "approve", "changes" and "out"."""
     to, title = site.config.editor.email or "", one_line(post.title)
 
     def mailto(subject: str, body: str) -> str:
         return f"mailto:{urlquote(to, safe='@')}?subject={urlquote(subject)}&body={urlquote(body)}"
 
     t = words.gettext
-    approve = mailto(t("Approve: {title}").format(title=title) + f" {token}",
-                     t("I approve my words in “{title}” as the preview shows them.").format(title=title)
-                     + "\n\n" + t("Approval code: {code}").format(code=token) + "\n")
-    changes = mailto(t("Changes to my words in “{title}”").format(title=title),
-                     t("What I would like changed:") + "\n\n")
-    return approve, changes
+    links = {}
+    if codes.approve:
+        links["approve"] = mailto(t("Approve: {title}").format(title=title) + f" {codes.approve}",
+                                  t("I approve my words in “{title}” as the preview shows them.").format(title=title)
+                                  + "\n\n" + t("Approval code: {code}").format(code=codes.approve) + "\n")
+    if codes.changes:
+        links["changes"] = mailto(t("Changes to my words in “{title}”").format(title=title) + f" {codes.changes}",
+                                  t("What I would like changed:") + "\n\n\n\n"
+                                  + t("Reference: {code}").format(code=codes.changes) + "\n")
+    if codes.out:
+        links["out"] = mailto(t("Count me out: {title}").format(title=title) + f" {codes.out}",
+                              t("I can't take part in “{title}” after all.").format(title=title) + "\n\n"
+                              + t("Reference: {code}").format(code=codes.out) + "\n")
+    return links
+
+
+def button_lines(site: Site, post: Post, person: Contributor) -> tuple[str, ...]:
+    """The lines the buttons' messages start with, in their language: not their words when they send one."""
+    t, title = words_for(site, person).gettext, one_line(post.title)
+    return (t("What I would like changed:"),
+            t("I approve my words in “{title}” as the preview shows them.").format(title=title),
+            t("I can't take part in “{title}” after all.").format(title=title),
+            t("Approval code: {code}").split("{code}")[0].strip(), t("Reference: {code}").split("{code}")[0].strip())
 
 
 def preview_message(site: Site, post: Post, person: Contributor, note: str | None, info: PreviewInfo,
@@ -80,7 +98,9 @@ def preview_message(site: Site, post: Post, person: Contributor, note: str | Non
     words = words_for(site, person)
     t, company = words.gettext, others(site, post, person.id, words)
     request = []
-    if info.declined_on:
+    if info.comment_on:
+        request = [t("On {day} you wrote:").format(day=info.comment_on), quoted(info.comment)]
+    elif info.declined_on:
         if info.declined_reason:
             request = [t("On {day} you asked for changes:").format(day=info.declined_on), quoted(info.declined_reason)]
         else:
@@ -105,7 +125,7 @@ def preview_message(site: Site, post: Post, person: Contributor, note: str | Non
     paragraphs += [
         t("If everything is right, the Approve button writes your approval for you: just send that e-mail."),
         Button(t("Approve"), info.approve_mailto),
-        t("If you'd like anything changed, reply to this e-mail and tell me what, or use this button:"),
+        t("If you'd like anything changed, use this button and tell me what:"),
         Button(t("Ask for changes"), info.changes_mailto),
         _signed(t("Thank you,"), site),
     ]
@@ -129,8 +149,10 @@ def _signed(closing: str, site: Site) -> str:
     return f"{closing}\n{site.config.editor.name}"
 
 
-def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote) -> EmailMessage:
-    """Asking one contributor for their answer to the post's question, in their own words."""
+def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote,
+                       codes: Codes = Codes()) -> EmailMessage:
+    """Asking one contributor for their answer to the post's question, in their own words (with `codes.out`,
+    a Count-me-out button)."""
     words = words_for(site, person)
     t, company = words.gettext, others(site, post, person.id, words)
     question = quote.prompt or post.prompt
@@ -143,19 +165,21 @@ def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote
         t("Before anything is published, I will send you a preview of exactly how your words will appear, "
           "and nothing goes out under your name until you approve it."),
         *([t("Could you answer by {day}?").format(day=words.date(post.deadline))] if post.deadline else []),
+        *_count_me_out(site, post, codes, words, t("If you can't take part, that's fine: this button tells me.")),
         _signed(t("Thank you,"), site),
     ]
     return _message(site, person, words, t("An invitation: your voice in “{title}”").format(title=post.title),
                     paragraphs)
 
 
-def reminder_message(site: Site, post: Post, person: Contributor, token: str | None) -> EmailMessage:
-    """A short, friendly reminder of what is waiting for them: their answer, or (with the `token` of their
-    preview) their look at the preview, with the same buttons as the preview."""
+def reminder_message(site: Site, post: Post, person: Contributor, codes: Codes) -> EmailMessage:
+    """A short, friendly reminder of what is waiting for them: their answer, or (with `codes.approve`, from
+    their preview) their look at the preview, with the same buttons as the preview; and Count me out."""
     words = words_for(site, person)
     t = words.gettext
-    if token is not None:
-        approve, ask = answer_links(site, post, token, words)
+    if codes.approve is not None:
+        links = answer_links(site, post, codes, words)
+        approve, ask = links["approve"], links["changes"]
         waiting = t("A gentle reminder about “{title}” for {site}: I'm still hoping for your look at the preview I "
                     "sent, so I can publish with your approval.")
         how = [t("The buttons below answer in one click; your preview is in my earlier e-mail."),
@@ -169,10 +193,18 @@ def reminder_message(site: Site, post: Post, person: Contributor, token: str | N
         waiting.format(title=post.title, site=site.config.title),
         *([t("The deadline is {day}.").format(day=words.date(post.deadline))] if post.deadline else []),
         *how,
-        t("If you can't take part after all, just tell me; that's fine too."),
+        *_count_me_out(site, post, codes, words,
+                       t("If you can't take part after all, that's fine: this button tells me.")),
         _signed(t("Thank you,"), site),
     ]
     return _message(site, person, words, t("A reminder: “{title}”").format(title=post.title), paragraphs)
+
+
+def _count_me_out(site: Site, post: Post, codes: Codes, words: Translator, why: str) -> list:
+    """The Count-me-out paragraph and button, when the message carries its code."""
+    if codes.out is None:
+        return []
+    return [why, Button(words.gettext("Count me out"), answer_links(site, post, Codes(out=codes.out), words)["out"])]
 
 
 def cancel_message(site: Site, post: Post, person: Contributor, reason: str | None = None,

@@ -27,10 +27,19 @@ class MailConfig:
     """How messages are delivered with `--send`."""
 
     host: str = "localhost"
+    """The SMTP server's name; its certificate must be for this name when `tls` or `starttls` is set."""
     port: int = 25
+    """25 by default, 465 with `tls`."""
+    tls: bool = False
+    """TLS from the first byte (SMTPS, port 465); the certificate is checked against the system's authorities."""
     starttls: bool = False
+    """Plain connection upgraded with STARTTLS before anything else is said; never together with `tls`."""
     username: str | None = None
+    """Log in as this user (the password is in `password_env`); None: no login."""
     password_env: str = "ROUNDUP_SMTP_PASSWORD"
+    """The environment variable holding the password: it is never written in site.yml."""
+    allow_plain_password: bool = False
+    """Log in even over a connection that is neither `tls` nor `starttls` (the password travels in the clear)."""
     lines: tuple[tuple[str, int], ...] = ()
     """Where each setting is written in site.yml ("mail" for the mapping itself), for messages."""
 

@@ -14,6 +14,7 @@ from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError, UsageError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.i18n import Translator
+from roundup.codes import Codes, codes_for
 from roundup.messages import answer_links, words_for
 from roundup.model import Contributor, Post, Site
 from roundup.theme import environment, render_template, speaking, static_files
@@ -40,6 +41,10 @@ class PreviewInfo:
     """When they last asked for changes (this preview answers that request)."""
     declined_reason: str | None = None
     """What they asked for, in their words, quoted back to them."""
+    comment_on: str | None = None
+    """When they last wrote a comment since their last answer (this preview answers it)."""
+    comment: str | None = None
+    """That comment, in their words, quoted back to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,8 @@ def due(site: Site, contributor_id: str | None, slug: str | None) -> Due:
              for voice in status.voices if contributor_id in (None, voice.contributor_id)]
     for post in {s.post.slug: s.post for s, v in found if v.state is not VoiceState.APPROVED}.values():
         require_open(site, post, "a preview")
-    return Due(tuple((s, v) for s, v in found if v.state not in (VoiceState.APPROVED, VoiceState.UNANSWERED)),
+    return Due(tuple((s, v) for s, v in found if v.state not in (VoiceState.APPROVED, VoiceState.UNANSWERED,
+                                                                  VoiceState.OUT)),
                tuple(p.slug for p in cancelled),
                tuple((s.post.slug, v.contributor_id) for s, v in found if v.state is VoiceState.UNANSWERED))
 
@@ -121,11 +127,10 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     `published` pages (see `status.Indexed.published`)."""
     post, config = status.post, site.config
     contributor = site.contributors[voice.contributor_id]
-    secret = tokens.secret_for(config.root)
-    token = tokens.make(secret, tokens.Claims(contributor.id, post.slug, tokens.fingerprint(voice.digest),
-                                              tokens.expiry_for(post, now)))
+    codes = codes_for(site, post.slug, contributor.id, voice.digest, tokens.expiry_for(post, now), approve=True,
+                      changes=True)
     frame = words_for(site, contributor)
-    info = _info(site, status, voice, contributor, token, frame)
+    info = _info(site, status, voice, contributor, codes, frame)
     views = Views(site, (status,), drafts=True)
     view = views.view(post.slug)
     context = {
@@ -139,23 +144,27 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     }
     html = render_template(environment(config, views.words), config.root, "preview.html", context,
                            f"{config.previews.name}/{contributor.id}/{post.slug}.html")
-    return Preview(contributor, status, voice, token, info, html.encode("utf-8"))
+    return Preview(contributor, status, voice, codes.approve or "", info, html.encode("utf-8"))
 
 
-def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contributor, token: str,
+def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contributor, codes: Codes,
           words: Translator) -> PreviewInfo:
     """The frame's part of a preview, in its reader's language (`words`)."""
     post, editor = status.post, site.config.editor
-    approve, ask = answer_links(site, post, token, words)
+    links = answer_links(site, post, codes, words)
     quote = next(q for q in post.quotes if q.contributor_id == contributor.id)
     record = voice.record
     shown = changes(approved_copy(record) if record and record.decision else None,
                     snapshot(post, quote, contributor.profile))
     answered = words.date(record.at.date()) if record and record.decision and shown else None
     declined = record is not None and record.decision == "declined"
-    return PreviewInfo(contributor.profile.name, editor.name, token, approve, ask,
+    commented = record is not None and record.commented_at is not None and record.comment and (
+        record.at is None or record.commented_at > record.at)
+    return PreviewInfo(contributor.profile.name, editor.name, codes.approve or "", links["approve"], links["changes"],
                        words.date(post.deadline) if post.deadline else None, shown, answered,
-                       words.date(record.at.date()) if declined else None, record.reason if declined else None)
+                       words.date(record.at.date()) if declined else None, record.reason if declined else None,
+                       words.date(record.commented_at.date()) if commented else None,
+                       record.comment if commented else None)
 
 
 def _inline_css(site: Site) -> Markup:

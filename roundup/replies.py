@@ -41,6 +41,8 @@ class Reply:
     """The rest of the body text (the quoted original and what was cut), for token rules."""
     set_aside: str | None
     """Why this is not a person's reply, in words; None when it is one."""
+    body: str = ""
+    """The whole body as plain text, "\\n" line ends (for taking roundup's own words out of it)."""
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -83,14 +85,14 @@ def _parse(raw: bytes) -> Reply:
     subject = _subject(msg)
     body, defects = _body(msg)
     new, quoted, forwarded = split(body or "", name)
-    reason = _automatic(msg, sender, name, subject)
+    reason = _automatic(msg, sender, name, subject) or _unauthenticated(msg, sender)
     if reason is None and (forwarded or _FORWARD_SUBJECT.match(subject)):
         reason = "a forwarded message, not a reply"
     if reason is None and body is None and defects:
         reason = f"malformed MIME: {', '.join(sorted(defects))}; no text could be read"
     if reason is None and not new:
         reason = "no text in it" if not quoted else "no new text in it, only the quoted original"
-    return Reply(_key(msg, raw), sender, name, subject, _thread(msg), new, quoted, reason)
+    return Reply(_key(msg, raw), sender, name, subject, _thread(msg), new, quoted, reason, body or "")
 
 
 def _sha_key(data: bytes) -> str:
@@ -164,6 +166,26 @@ def _automatic(msg: Message, sender: str, name: str, subject: str) -> str | None
     if _AUTO_SUBJECT.match(subject):
         return f"an out-of-office reply ({evidence or 'subject: ' + subject[:60]})"
     return None if evidence is None else f"an automatic reply ({evidence})"
+
+
+_RESULT = re.compile(r"^\s*(dkim|dmarc)\s*=\s*(\w+)(.*)$", re.I | re.S)
+_DOMAIN = re.compile(r"\bheader\.(?:from|d|i)\s*=\s*@?([^\s;()]+)", re.I)
+
+
+def _unauthenticated(msg: Message, sender: str) -> str | None:
+    """Why the receiving server doubts the sender: its Authentication-Results say DKIM or DMARC failed for the
+    sender's domain (a forged From:); None otherwise. A "pass" proves nothing: anyone can write one."""
+    domain = sender.rpartition("@")[2]
+    for value in _raw(msg, "Authentication-Results"):
+        for part in value.split(";")[1:]:
+            found = _RESULT.match(part)
+            if not found or found.group(2).lower() not in ("fail", "permerror"):
+                continue
+            named = _DOMAIN.findall(found.group(3))
+            if not named or any(d.lower().rstrip(".") == domain for d in named):
+                return (f"its receiving server says {found.group(1).upper()} failed for {domain or 'the sender'} "
+                        "(Authentication-Results): the sender may be forged")
+    return None
 
 
 def _body(msg: Message) -> tuple[str | None, set[str]]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from roundup import live
 from roundup.cache import Cache, fast_pickling, pickled_as_fields
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.gate import Held, Inclusion, PostStatus, assess_site
@@ -36,6 +37,10 @@ class Built:
     """The post's part of the build summary, when it is not simply published."""
     card: Card | None
     """None when the build does not show the post."""
+    to_keep: bool
+    """The post is published as it is, but its published.yml holds another version (`live.to_keep`): a `serve`
+    build, which writes nothing, made the row. A build does not keep such a post from its row: it reads it again,
+    and keeps the version as the live one (`build._keep_live`)."""
 
 
 pickled_as_fields(Built)
@@ -95,7 +100,8 @@ class Plan:
                 fresh = known is not None and known.status is status
                 card, views[status.post.slug] = (known.card, known.view) if fresh else (None, None)
                 held = Held.of(status) if status.inclusion in HELD else None
-                made[status.post.slug] = Built(status.post.date.isoformat(), status.inclusion, held, card)
+                made[status.post.slug] = Built(status.post.date.isoformat(), status.inclusion, held, card,
+                                               live.to_keep(status))
 
             def pickled(slug: str) -> tuple[bytes, bytes | None]:  # one row at a time: a cold build has thousands
                 view = views[slug]
@@ -138,7 +144,8 @@ def plan(root: Path, drafts: bool, scanned: dict[str, tuple] | None = None, keep
             kept = {slug: previous.kept[slug] for slug in current if slug in previous.kept}
         else:
             fast_pickling()
-            kept = _loaded({slug: blob for slug, blob in index.built(drafts).items() if slug in current})
+            loaded = _loaded({slug: blob for slug, blob in index.built(drafts).items() if slug in current})
+            kept = {slug: built for slug, built in loaded.items() if not built.to_keep}
     finally:
         if index is not None:
             index.close()

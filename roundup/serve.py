@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import mimetypes
 import queue
@@ -83,9 +84,11 @@ class Live:
 class Server:
     """Holds the live build, rebuilds it from change batches, and tells open pages."""
 
-    def __init__(self, root: Path, base_path: str):
+    def __init__(self, root: Path, base_path: str, host: str = "127.0.0.1"):
         self.root = root
         self.base_path = base_path
+        self.host = host
+        """The address (or name) it listens on: requests must name it in their `Host` header."""
         self.live = Live()
         self.changed = threading.Condition()
         self.queue: queue.Queue[str] = queue.Queue()
@@ -206,6 +209,38 @@ class _Watch(FileSystemEventHandler):
             return path.as_posix()
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+"""The names of this machine a browser may use for a server listening on a loopback address."""
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::([0-9]{1,5}))?")
+
+
+def host_allowed(header: str | None, host: str, port: int) -> bool:
+    """Whether a request's `Host` header names this server: the `--host` it listens on (with a loopback address,
+    also localhost, 127.0.0.1 and [::1]; listening on every address, also any IP address), and its port. Any
+    other name is a page elsewhere reaching this server through DNS rebinding (its name made to point here)."""
+    m = _HOST.fullmatch(header or "")
+    if m is None or int(m[2] or 80) != port:
+        return False
+    name, wanted = m[1].lower(), _bracketed(host.lower())
+    listening = _ip(wanted)
+    everywhere = wanted == "" or (listening is not None and listening.is_unspecified)
+    loopback = wanted == "localhost" or (listening is not None and listening.is_loopback)
+    return (name == wanted or (name in LOOPBACK and (loopback or everywhere))
+            or (everywhere and _ip(name) is not None))  # rebinding needs a name: an IP address is no page's
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 address as a Host header writes it: [::1]."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return None
+
+
 _SCRATCH = re.compile(r"#.*#|sed[A-Za-z0-9]{6}|[0-9]+|.*\.sw[a-p]")
 
 
@@ -219,6 +254,27 @@ def handler_for(server: Server) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:  # the rebuild lines are the useful output
             pass
+
+        def parse_request(self) -> bool:
+            """Refuse (403, plain text, nothing of the site) a request for any other name than this server's."""
+            if not super().parse_request():
+                return False
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) == 1 and host_allowed(hosts[0], server.host, self.server.server_address[1]):
+                return True
+            where = f"http://{_bracketed(server.host)}:{self.server.server_address[1]}/"
+            self.close_connection = True
+            body = (f"Forbidden: roundup serve answers only requests for {where}; this one named another host "
+                    "(as a page on another site can). Open the site at that address.\n").encode()
+            self.send_response(403)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return False
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
@@ -308,7 +364,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     problems = Problems()
     config = load_config(root, problems)
     problems.raise_if_any()
-    server = Server(root, urlsplit(config.base_url).path or "/")
+    server = Server(root, urlsplit(config.base_url).path or "/", host)
     server.rebuild("initial build")
     try:
         httpd = ThreadingHTTPServer((host, port), handler_for(server))
@@ -321,7 +377,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     _Watch(server, root, observer).start([shipped] if in_checkout else [])
     builder = threading.Thread(target=server.build_loop, name="roundup-builder", daemon=True)
     builder.start()
-    url = f"http://{host}:{httpd.server_address[1]}/"
+    url = f"http://{_bracketed(host)}:{httpd.server_address[1]}/"
     print(f"Serving {root.name} with drafts at {url} (Ctrl-C to stop)", flush=True)
     if open_browser:
         webbrowser.open(url)

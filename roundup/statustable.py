@@ -7,6 +7,7 @@ import datetime as dt
 import unicodedata
 
 from roundup.gate import Inclusion, PostStatus, VoiceState, VoiceStatus
+from roundup.unsent import waiting
 from roundup.words import count
 
 VERDICT = {
@@ -100,16 +101,21 @@ EVENTS = (("invited", "invited_at"), ("answered", "answered_at"), ("previewed", 
 
 def history(status: PostStatus) -> list[str]:
     """Each voice's round trip so far, oldest first: invited, answered, previewed, reminded, approved or
-    declined, each with its date (the latest of each)."""
+    declined, each with its date (the latest of each; a message written and not sent says so)."""
     lines = ["Timeline:"]
     for voice in status.voices:
         record = voice.record
-        events = [(getattr(record, key), word, "") for word, key in EVENTS if record and getattr(record, key)]
+        events = [(getattr(record, key), word, " (written, not sent)" if waiting(record.unsent, word) else "")
+                  for word, key in EVENTS if record and getattr(record, key)]
         if record and record.decision:
-            events.append((record.at, record.decision, f" (via {record.via})" if record.via != "cli" else ""))
+            decided = "not taking part" if record.decision == "out" else record.decision
+            events.append((record.at, decided, f" (via {record.via})" if record.via != "cli" else ""))
         events.sort(key=lambda e: e[0])
         told = "; ".join(f"{word} {at.date().isoformat()}{how}" for at, word, how in events) or "nothing sent yet"
         lines.append(f"  {voice.contributor_id}: {told}")
+        if record and record.comment and record.commented_at:
+            said = " ".join(record.comment.split())
+            lines.append(f"    comment {record.commented_at.date().isoformat()}: “{said[:200]}{'…' * (len(said) > 200)}”")
     return lines
 
 

@@ -1,9 +1,10 @@
-"""Signed approval tokens: one short word, HMAC-SHA256 over contributor, post, digest and expiry day."""
+"""Signed codes: one short word, HMAC-SHA256 over its kind, contributor, post, digest and expiry day."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import enum
 import hashlib
 import hmac
 import json
@@ -14,11 +15,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from roundup.errors import RoundupError
-from roundup.fsutil import atomic_write, state_dir
+from roundup.errors import Problem, RoundupError
+from roundup.fsutil import STATE_DIR, atomic_write, state_dir
 from roundup.model import Post
 
 PREFIX = "ru2"
+
+
+class Kind(enum.Enum):
+    """What a code says, by its first three letters: each kind is signed apart, so one never passes for another."""
+
+    APPROVE = PREFIX
+    """The Approve button's code: "I approve my words as previewed"."""
+    CHANGES = "rc2"
+    """The Ask-for-changes button's marker: "I want something changed"."""
+    OUT = "ro2"
+    """The Count-me-out button's marker (invitations and reminders): "I am not taking part"."""
+
+
 DEFAULT_LIFETIME = dt.timedelta(days=30)
 EPOCH = dt.date(2020, 1, 1)
 """Expiry is kept as a day count from here (two bytes: good until 2199)."""
@@ -39,6 +53,8 @@ class Claims:
     fingerprint: str
     """The first 16 hex digits of the digest of the voice the token approves (`fingerprint(digest)`)."""
     expires: dt.datetime
+    kind: Kind = Kind.APPROVE
+    """What the code says; only an APPROVE code approves."""
 
     def matches(self, digest: str) -> bool:
         """The token was made for the voice with this digest."""
@@ -49,15 +65,43 @@ def fingerprint(digest: str) -> str:
     return digest.removeprefix("sha256:")[:FINGERPRINT * 2]
 
 
-def secret_for(site_root: Path) -> bytes:
-    """ROUNDUP_SECRET, or the site's generated secret (made on first use, kept out of version control)."""
+def secret_for(site_root: Path, create: bool = True) -> bytes | None:
+    """ROUNDUP_SECRET, or the site's secret in .roundup/secret (kept out of version control). A site that never
+    wrote a code gets a new one on first use (an empty .roundup/secret asks for one too); with `create` false,
+    None then, and nothing is made (no code can be genuine). Once codes were written, a missing secret is an
+    error saying how to get it back, whatever `create` says: a new one would make every code sent so far forged."""
     env = os.environ.get("ROUNDUP_SECRET")
     if env:
         return env.encode()
-    path = state_dir(site_root) / "secret"
-    if not path.exists():
-        atomic_write(path, secrets.token_hex(32).encode(), mode=0o600)
+    path = site_root / STATE_DIR / "secret"
+    kept = path.read_bytes().strip() if path.is_file() else None
+    if kept:
+        return kept
+    if kept is None:
+        _require_no_codes(site_root)
+    if not create:
+        return None
+    atomic_write(state_dir(site_root) / "secret", secrets.token_hex(32).encode(), mode=0o600)
     return path.read_bytes().strip()
+
+
+CODES_IN = ("previewed_at", "invited_at", "reminded_at")
+"""The approvals.yml keys of the messages that carry codes signed with the secret (every one of them)."""
+
+
+def _require_no_codes(site_root: Path) -> None:
+    """An error when some approvals.yml records a message carrying codes: the secret is lost, not new."""
+    key = re.compile(rf"^[ \t]+({'|'.join(CODES_IN)}):[ \t]*['\"]?(\d{{4}}-\d\d-\d\d)", re.MULTILINE)
+    found = sorted((m[2], path.relative_to(site_root).as_posix())
+                   for path in (site_root / "posts").glob("*/approvals.yml")
+                   for m in key.finditer(path.read_text(encoding="utf-8", errors="replace")))
+    if found:
+        day, where = found[-1]
+        raise RoundupError([Problem(f"{STATE_DIR}/secret", None, (
+            f"is missing, but messages carrying codes signed with it were written (previews, invitations or "
+            f"reminders; the last on {day}, in {where}): those codes work only with it. Restore {STATE_DIR}/secret "
+            f"from a backup, or set ROUNDUP_SECRET to it; to start over with a new secret (every code sent so far "
+            f"stops working), run `mkdir -p {STATE_DIR} && touch {STATE_DIR}/secret` and run this command again"))])
 
 
 def expiry_for(post: Post, now: dt.datetime) -> dt.datetime:
@@ -66,13 +110,18 @@ def expiry_for(post: Post, now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), dt.timezone.utc)
 
 
+NO_WORDS = "0" * FINGERPRINT * 2
+"""The fingerprint of a Count-me-out code sent before there are words to approve (an invitation)."""
+
+
 def make(secret: bytes, claims: Claims) -> str:
     day = (claims.expires.date() - EPOCH).days
     if not 0 <= day < 1 << 16:
         raise ValueError(f"a token cannot expire on {claims.expires:%Y-%m-%d}")
     body = (_ref(secret, claims.contributor_id, claims.slug) + day.to_bytes(DAY, "big")
             + bytes.fromhex(claims.fingerprint))
-    return PREFIX + _b32(body + _sign(secret, claims.contributor_id, claims.slug, body))
+    prefix = claims.kind.value
+    return prefix + _b32(body + _sign(secret, prefix, claims.contributor_id, claims.slug, body))
 
 
 def verify(secret: bytes, token: str, now: dt.datetime, voices: Iterable[tuple[str, str]]) -> Claims:
@@ -83,20 +132,26 @@ def verify(secret: bytes, token: str, now: dt.datetime, voices: Iterable[tuple[s
     if token.strip().startswith(V1):
         return _verify_v1(secret, token.strip(), now, forged)
     text = token.strip().lower()
-    if len(text) != LENGTH or not text.startswith(PREFIX) or not _ALPHABET.issuperset(text[len(PREFIX):]):
+    kind = _KINDS.get(text[:len(PREFIX)])
+    if len(text) != LENGTH or kind is None or not _ALPHABET.issuperset(text[len(PREFIX):]):
         raise forged
     data = _unb32(text[len(PREFIX):])
     if data is None:
         raise forged
     ref, signed, mac = data[:REF], data[:-MAC], data[-MAC:]
     for cid, slug in voices:
-        if hmac.compare_digest(_ref(secret, cid, slug), ref) and hmac.compare_digest(_sign(secret, cid, slug, signed), mac):
+        if hmac.compare_digest(_ref(secret, cid, slug), ref) and \
+                hmac.compare_digest(_sign(secret, kind.value, cid, slug, signed), mac):
             break
     else:
         raise forged
     day = EPOCH + dt.timedelta(days=int.from_bytes(data[REF:REF + DAY], "big"))
-    claims = Claims(cid, slug, data[REF + DAY:-MAC].hex(), dt.datetime.combine(day, dt.time(23, 59, 59), dt.timezone.utc))
+    claims = Claims(cid, slug, data[REF + DAY:-MAC].hex(), dt.datetime.combine(day, dt.time(23, 59, 59), dt.timezone.utc),
+                    kind)
     return _unexpired(claims, now)
+
+
+_KINDS = {kind.value: kind for kind in Kind}
 
 
 def _unexpired(claims: Claims, now: dt.datetime) -> Claims:
@@ -137,16 +192,21 @@ def _unb64(text: str) -> bytes:
 
 _V1_TOKEN = re.compile(r"ru1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 _SPLIT = re.compile(r"[ \t]*(?:\r?\n[ \t>]*)?")
+_START = re.compile("|".join(kind.value for kind in Kind))
+_OWN_WORD = frozenset(" \t\r\n>([{\"'“‘«:;,*")
+"""What may stand right before a code someone wrote: a code glued to anything else (`%20ru2…`, `=ru2…` in a
+mailto: link) is part of a link, not words."""
 
 
 def find(text: str) -> list[str]:
-    """Every token in `text`, as mail leaves it: wrapped across lines (even with "> " before the rest),
-    in any case; each once, in order."""
-    found: list[str] = [m for m in dict.fromkeys(_V1_TOKEN.findall(text))]
+    """Every code in `text` (of any kind) standing as a word of its own, as mail leaves it: wrapped across
+    lines (even with "> " before the rest), in any case; each once, in order. Never one inside a link."""
+    found: dict[str, None] = {m.group(0): None for m in _V1_TOKEN.finditer(text) if _own(text, m.start())}
     lower = text.lower()
-    start = lower.find(PREFIX)
-    while start != -1:
-        chars, at, gapped = [], start + len(PREFIX), False
+    for match in _START.finditer(lower):
+        if not _own(lower, match.start()):
+            continue
+        chars, at, gapped = [], match.end(), False
         while len(chars) < _BODY and at < len(lower):
             if lower[at] in _ALPHABET:
                 chars.append(lower[at])
@@ -157,11 +217,18 @@ def find(text: str) -> list[str]:
                 break
             at, gapped = gap.end(), True
         after = lower[at] if at < len(lower) else " "
-        token = PREFIX + "".join(chars)
-        if len(chars) == _BODY and not after.isalnum() and token not in found:
-            found.append(token)
-        start = lower.find(PREFIX, start + 1)
-    return found
+        if len(chars) == _BODY and not after.isalnum():
+            found.setdefault(match.group(0) + "".join(chars))
+    return list(found)
+
+
+def _own(text: str, at: int) -> bool:
+    return at == 0 or text[at - 1] in _OWN_WORD
+
+
+def kind_of(code: str) -> Kind | None:
+    """The kind a code's letters say it is (not checked: `verify` does that)."""
+    return _KINDS.get(code.strip().lower()[:len(PREFIX)])
 
 
 def _ref(secret: bytes, cid: str, slug: str) -> bytes:
@@ -169,8 +236,8 @@ def _ref(secret: bytes, cid: str, slug: str) -> bytes:
     return hmac.new(secret, f"ref\0{slug}\0{cid}".encode(), hashlib.sha256).digest()[:REF]
 
 
-def _sign(secret: bytes, cid: str, slug: str, body: bytes) -> bytes:
-    return hmac.new(secret, f"{PREFIX}\0{cid}\0{slug}\0".encode() + body, hashlib.sha256).digest()[:MAC]
+def _sign(secret: bytes, prefix: str, cid: str, slug: str, body: bytes) -> bytes:
+    return hmac.new(secret, f"{prefix}\0{cid}\0{slug}\0".encode() + body, hashlib.sha256).digest()[:MAC]
 
 
 def _b32(data: bytes) -> str:

@@ -22,7 +22,7 @@ from roundup.words import id_advice, suggest_id
 
 SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "language", "mail", "markdown",
                "paginate", "preview_others", "inbox", "remind_every")
-MAIL_FIELDS = ("host", "port", "starttls", "username", "password_env")
+MAIL_FIELDS = ("host", "port", "tls", "starttls", "username", "password_env", "allow_plain_password")
 INBOX_FIELDS = ("host", "port", "tls", "starttls", "username", "password_env", "folder")
 PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
 PRIVATE_FIELDS = ("email", "language")
@@ -142,9 +142,7 @@ def _editor(f: Fields) -> Editor:
     if editor is None:
         return Editor(name="The editor", email=None)
     editor.only(("name", "email"))
-    email = editor.text("email")
-    if email and "@" not in email:
-        editor.error("email", f"is not an e-mail address (got {email[:60]!r})")
+    email = editor.email("email")
     return Editor(name=editor.text("name", required=True) or "", email=email)
 
 
@@ -153,13 +151,21 @@ def _mail(f: Fields) -> MailConfig:
     if mail is None:
         return MailConfig()
     mail.only(MAIL_FIELDS)
+    tls = mail.boolean("tls", False)
+    starttls = mail.boolean("starttls", False)
+    if tls and starttls:
+        mail.error("starttls", "and `tls` cannot both be true: use `tls: true` for TLS from the first byte "
+                   "(SMTPS, port 465), or `starttls: true` alone for a plain connection upgraded with STARTTLS "
+                   "(port 587 or 25)")
     written = [("mail", f.line("mail")), *((key, mail.line(key)) for key in MAIL_FIELDS if key in mail.data)]
     return MailConfig(
         host=mail.text("host", default="localhost") or "localhost",
-        port=mail.integer("port", 25, 1, 65535),
-        starttls=mail.boolean("starttls", False),
+        port=mail.integer("port", 465 if tls else 25, 1, 65535),
+        tls=tls,
+        starttls=starttls,
         username=mail.text("username"),
         password_env=mail.text("password_env", default="ROUNDUP_SMTP_PASSWORD") or "ROUNDUP_SMTP_PASSWORD",
+        allow_plain_password=mail.boolean("allow_plain_password", False),
         lines=tuple((key, n) for key, n in written if n is not None),
     )
 
@@ -249,9 +255,7 @@ def _contributor(root: Path, cid: str, doc: Document, problems: Problems, themes
         avatar=_avatar(root, f),
         bio=f.text("bio", default="") or "",
     )
-    email = f.text("email")
-    if email and "@" not in email:
-        f.error("email", f"is not an e-mail address (got {email[:60]!r})")
+    email = f.email("email")
     language = _language(f, themes, languages) if "language" in doc.meta and themes is not None else None
     if len(problems.items) > before:
         return None

@@ -18,7 +18,7 @@ from roundup.viewtypes import (AppearanceView, AvatarView, Card, ContributorView
                                SiteView, TagRef, TagView, VoiceView, tag_path)
 
 WAITING = {VoiceState.UNANSWERED: N_("not answered yet"), VoiceState.STALE: N_("edited since they approved"),
-           VoiceState.DECLINED: N_("asked for changes")}
+           VoiceState.DECLINED: N_("asked for changes"), VoiceState.OUT: N_("not taking part")}
 """What a draft's banner says of each voice still waiting, by state (`roundup status` says more)."""
 
 

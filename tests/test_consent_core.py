@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from roundup import approvals, digest, gate, tokens
+from roundup import approvals, digest, gate, live, tokens
 from roundup.approvals import Record
 from roundup.errors import Problems, RoundupError
 from roundup.gate import Inclusion, VoiceState
@@ -36,8 +36,9 @@ def quote(cid: str = "zoe", body: str = "My words.", prompt: str | None = "What 
 
 
 def post(*quotes: Quote, status: str = "ready", title: str = "Alpha", intro: str = "Intro.", outro: str = "Outro.",
-         deadline: dt.date | None = None) -> Post:
-    return Post("alpha", title, dt.date(2026, 3, 1), None, (), status, deadline, intro, outro,
+         deadline: dt.date | None = None, summary: str | None = None, tags: tuple[str, ...] = (),
+         date: dt.date = dt.date(2026, 3, 1)) -> Post:
+    return Post("alpha", title, date, summary, tags, status, deadline, intro, outro,
                 quotes or (quote(),), "posts/alpha/post.md")
 
 
@@ -58,10 +59,15 @@ def record(cid: str, decision: str | None, digest_value: str | None, at: dt.date
 
 def test_digest_is_pinned():
     """Changing the digest's fields, key order, encoding or version would make every shipped approval
-    stale: the digest of a fixed voice is pinned here."""
+    stale: the digest of a fixed voice is pinned here, and so is the one DIGEST_VERSION 1 gave it (before the
+    post's summary and tags were covered), which approvals and published.yml files of that time hold."""
     value = digest.voice_digest(post(), quote(), profile())
-    assert value == "sha256:d157caa9ea40ed14441b1d47b8fe68a3f5f43a907053ec8bee3e55c9826ecf0d"
-    assert digest.DIGEST_VERSION == 1
+    assert value == "sha256:630fb249fa3295fb7a4a285dbb8c56ea5f7bc92d18ffe81c5e770bc9d7e30441"
+    assert digest.DIGEST_VERSION == 2
+    old = digest.digest_v1(digest.snapshot(post(), quote(), profile()))
+    assert old == "sha256:d157caa9ea40ed14441b1d47b8fe68a3f5f43a907053ec8bee3e55c9826ecf0d"
+    tagged = digest.snapshot(post(summary="All endorse it.", tags=("sponsored",)), quote(), profile())
+    assert digest.digest_v1(tagged) == old and digest.digest_of(tagged) != value
 
 
 def test_digest_covers_every_approved_part_and_not_the_note():
@@ -70,6 +76,11 @@ def test_digest_covers_every_approved_part_and_not_the_note():
         digest.voice_digest(post(title="Beta"), quote(), profile()),
         digest.voice_digest(post(intro="Intro!"), quote(), profile()),
         digest.voice_digest(post(outro="Outro!"), quote(), profile()),
+        digest.voice_digest(post(summary="All endorse it."), quote(), profile()),
+        digest.voice_digest(post(summary=""), quote(), profile()),
+        digest.voice_digest(post(tags=("sponsored",)), quote(), profile()),
+        digest.voice_digest(post(tags=("a", "b")), quote(), profile()),
+        digest.voice_digest(post(tags=("b", "a")), quote(), profile()),
         digest.voice_digest(post(), quote(body="My word."), profile()),
         digest.voice_digest(post(), quote(prompt="What endures?"), profile()),
         digest.voice_digest(post(), quote(prompt=None), profile()),
@@ -82,6 +93,7 @@ def test_digest_covers_every_approved_part_and_not_the_note():
     assert base not in variants and len(set(variants)) == len(variants)
     noted = Quote("zoe", "What lasts?", "My words.", "another note", "x.md")
     assert digest.voice_digest(post(), noted, profile()) == base
+    assert digest.voice_digest(post(date=dt.date(2026, 4, 1)), quote(), profile()) == base  # moving it says nothing
 
 
 def test_moving_text_between_intro_and_outro_changes_the_digest():
@@ -105,10 +117,17 @@ def test_changed_parts_names_each_part():
     assert digest.changed_parts(old, digest.snapshot(post(), quote(), profile(bio="x"))) == ["profile"]
     assert digest.changed_parts(old, digest.snapshot(post(title="x"), quote(), profile())) == ["post title"]
     assert digest.changed_parts(old, digest.snapshot(post(intro="x"), quote(), profile())) == ["editor's text"]
-    everything = digest.snapshot(post(title="x", outro="y"), quote(prompt="z"), profile(name="n"))
-    assert digest.changed_parts(old, everything) == ["quote", "profile", "post title", "editor's text"]
+    assert digest.changed_parts(old, digest.snapshot(post(summary="x"), quote(), profile())) == ["post summary"]
+    assert digest.changed_parts(old, digest.snapshot(post(tags=("x",)), quote(), profile())) == ["post tags"]
+    everything = digest.snapshot(post(title="x", outro="y", summary="s", tags=("t",)), quote(prompt="z"),
+                                 profile(name="n"))
+    assert digest.changed_parts(old, everything) == \
+        ["quote", "profile", "post title", "post summary", "post tags", "editor's text"]
     assert digest.changed_parts({"quote": old["quote"], "profile": old["profile"], "post": "?"},
                                 old) == ["post title", "editor's text"]
+    before = {**old, "post": {key: old["post"][key] for key in ("title", "text_sha256")}}  # a copy of version 1
+    assert digest.changed_parts(before, everything) == ["quote", "profile", "post title", "editor's text"]
+    assert digest.changed_parts(before, digest.snapshot(post(summary="s", tags=("t",)), quote(), profile())) == []
 
 
 # ---- tokens ---------------------------------------------------------------------------------------
@@ -206,7 +225,7 @@ def test_tokens_are_found_as_mail_leaves_them():
     assert tokens.find(f"> {token[:20]}\r\n> {token[20:]}") == [token]
     assert tokens.find(f"{token[:10]} {token[10:]}") == [token]
     assert tokens.find(f"roundup approve --token {token.upper()}.") == [token]
-    assert tokens.find(f"subject=Approve%3A%20Alpha%20{token}&body=x") == [token]
+    assert tokens.find(f"subject=Approve%3A%20Alpha%20{token}&body=x") == []  # inside a link: not their words
     assert tokens.find(f"{token} and {other} and {token}") == [token, other]
     assert tokens.find(token + "x") == [] and tokens.find(token[:-1]) == [] and tokens.find("ru2 hello") == []
     assert tokens.find(f"{token[:20]}\n\n{token[20:]}") == []  # a paragraph apart is two different things
@@ -310,6 +329,83 @@ def test_live_version_is_shown_until_a_decline_or_cancel(tmp_path):
     assert gate.assess(s, post(status="draft"), {}, live=live).inclusion is Inclusion.DRAFT
     approved = record("zoe", "approved", digest.voice_digest(p, quote(), s.contributors["zoe"].profile))
     assert gate.assess(s, p, {"zoe": approved}, live=live).inclusion is Inclusion.PUBLISHED
+
+
+def version_1(content: dict) -> dict:
+    """An approved copy as roundup wrote it before the post's summary and tags were covered."""
+    return {**content, "post": {key: content["post"][key] for key in ("title", "text_sha256")}}
+
+
+def test_an_approval_given_before_summary_and_tags_were_covered_stands_only_where_readers_see_them_alike(tmp_path):
+    s, p = site(tmp_path), post(summary="Five people on tools.", tags=("tools",))
+    now = digest.snapshot(p, quote(), s.contributors["zoe"].profile)
+    old = record("zoe", "approved", digest.digest_v1(now), content=version_1(now))
+    alike = live_of(p)
+    assert (voice_of(s, p, old, alike).state, voice_of(s, p, old, alike).reason) == \
+        (VoiceState.APPROVED, "approved on 2026-03-10")
+    assert gate.assess(s, p, {"zoe": old}, live=alike).inclusion is Inclusion.PUBLISHED
+    migrated = "summary and tags are now part of what contributors approve: send a new preview"
+    for shown in (None, live_of(post(summary="All endorse EvilCorp.", tags=("tools",))),
+                  live_of(post(summary="Five people on tools.", tags=("tools", "sponsored"))),
+                  live_of(post(summary=None, tags=("tools",))), live_of(post(summary="Five people on tools."))):
+        stale = voice_of(s, p, old, shown)
+        assert (stale.state, stale.reason) == (VoiceState.STALE, migrated), shown
+    assert gate.assess(s, p, {"zoe": old}).inclusion is Inclusion.WITHHELD
+    previewed = dataclasses.replace(old, previewed_at=NOW, previewed_digest=digest.digest_of(now))
+    assert voice_of(s, p, previewed).reason == ("summary and tags are now part of what contributors approve; "
+                                                "previewed on 2026-03-10, no answer yet")
+    no = record("zoe", "declined", digest.digest_v1(now), reason="Not like this.", content=version_1(now))
+    assert (voice_of(s, p, no).state, voice_of(s, p, no).reason) == \
+        (VoiceState.DECLINED, "declined on 2026-03-10: Not like this.")
+    words = digest.snapshot(p, quote(body="Old words."), s.contributors["zoe"].profile)
+    edited = voice_of(s, p, record("zoe", "approved", digest.digest_v1(words), content=version_1(words)), alike)
+    assert (edited.state, edited.reason) == (VoiceState.STALE, "quote edited since approval on 2026-03-10")
+    current = record("zoe", "approved", digest.digest_of(now))
+    assert voice_of(s, p, current).state is VoiceState.APPROVED  # a new approval needs no live version
+
+
+def test_a_build_keeps_what_it_publishes_as_the_live_version_once(tmp_path):
+    write_post(tmp_path)
+    s = site(tmp_path, "zoe", "sam")
+    p = post(quote("zoe"), quote("sam"), summary="Two people.", tags=("tools",))
+    ok = {cid: record(cid, "approved", digest.voice_digest(p, quote(cid), s.contributors[cid].profile),
+                      at=NOW - dt.timedelta(days=n)) for n, cid in enumerate(("sam", "zoe"))}
+    assert not live.keep(s, gate.assess(s, p, {"zoe": ok["zoe"]}))  # withheld: nothing to keep
+    published = gate.assess(s, p, ok)
+    assert live.to_keep(published) and live.keep(s, published)
+    problems = Problems()
+    shown = live.read(tmp_path, p, problems)
+    assert problems.items == [] and shown.approved_on == dt.date(2026, 3, 10)  # the day of the last approval
+    assert (shown.post.summary, shown.post.tags, [v.digest for v in shown.voices]) == \
+        ("Two people.", ("tools",), [ok["zoe"].digest, ok["sam"].digest])
+    again = gate.assess(s, p, ok, live=shown)
+    assert not live.to_keep(again) and not live.keep(s, again)
+    written = (tmp_path / "posts/alpha/published.yml").read_bytes()
+    newer = post(quote("zoe"), quote("sam"), summary="Two people.", tags=("tools",), date=dt.date(2026, 3, 5))
+    assert live.to_keep(gate.assess(s, newer, ok, live=shown))  # the date is not approved, but it is shown
+    assert not live.keep(s, gate.assess(s, newer, ok))  # read without the live version another command wrote
+    assert (tmp_path / "posts/alpha/published.yml").read_bytes() == written
+    assert live.to_keep(gate.assess(s, p, {}, live=shown)) is False  # live, not published as it is
+
+
+def test_a_published_version_of_digest_version_1_still_loads_and_a_hand_edit_is_refused(tmp_path):
+    write_post(tmp_path)
+    s = site(tmp_path)
+    p = post(summary="Five people on tools.", tags=("tools",))
+    profiles = {"zoe": s.contributors["zoe"].profile}
+    old = digest.digest_v1(digest.snapshot(p, quote(), profiles["zoe"]))
+    assert live.remember(tmp_path, p, profiles, {"zoe": old}, dt.date(2026, 3, 2), None)
+    problems = Problems()
+    shown = live.read(tmp_path, p, problems)
+    assert problems.items == [] and [v.digest for v in shown.voices] == [old]
+    path = tmp_path / "posts/alpha/published.yml"
+    assert live.remember(tmp_path, p, profiles, {"zoe": digest.voice_digest(p, quote(), profiles["zoe"])},
+                         dt.date(2026, 3, 2), shown)
+    path.write_text(path.read_text(encoding="utf-8").replace("Five people on tools.", "All endorse EvilCorp."),
+                    encoding="utf-8")
+    refused = Problems()
+    assert live.read(tmp_path, p, refused) is None
+    assert ["is not what they approved" in x.message for x in refused.items] == [True]
 
 
 # ---- approvals ------------------------------------------------------------------------------------

@@ -163,7 +163,9 @@ def test_a_build_after_one_edit_of_any_kind_equals_a_build_from_nothing(tmp_path
     build(site, drafts=drafts)
     edit(site)
     report = build(site, drafts=drafts)
-    assert report.written > 0 or edit in (edit_private, edit_static)
+    # an edit of what a published post's voices approved leaves the post online as approved (published.yml)
+    live = not drafts and edit in (edit_quote, edit_post_text, edit_profile, rename_person, rename_id)
+    assert report.written > 0 or edit in (edit_private, edit_static) or (live and report.live)
     assert tree_bytes(site / "_site") == cold(site, tmp_path / "cold", drafts)
 
 

@@ -106,6 +106,10 @@ EDITS = {
                                       body=INTRO.replace("closing", "final")), {"zoe", "sam"}),
     "other voice's quote": (lambda s: s.quote("alpha", "sam", "Sam's words, revised.\n",
                                               prompt="What lasts?"), {"sam"}),
+    "post summary": (lambda s: s.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"], tags=["friends"],
+                                      summary="All endorse EvilCorp's new product."), {"zoe", "sam"}),
+    "post tags": (lambda s: s.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"],
+                                   tags=["friends", "sponsored"]), {"zoe", "sam"}),
 }
 
 
@@ -131,6 +135,16 @@ def test_edit_makes_exactly_the_affected_approvals_stale(published: Site, edit: 
         assert f"for {cid} (" in result.stdout or f"; {cid} (" in result.stdout
     assert published.run("build", "--strict").returncode == 1
     assert published.page("posts/alpha/index.html") == after  # a failed strict build keeps the site
+
+
+def test_moving_the_date_needs_no_new_approval(published: Site):
+    """The date is not approved: moving it changes nothing anyone said. The post moves at once, and its live
+    version with it."""
+    published.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"], tags=["friends"], date="2026-04-02")
+    assert published.states("alpha") == {"zoe": "approved", "sam": "approved"}
+    assert "live " not in published.build().stdout
+    assert "2026-04-02" in published.page("posts/alpha/index.html")
+    assert "date: '2026-04-02'" in published.read("posts/alpha/published.yml")
 
 
 def test_reapproving_a_stale_voice_publishes_the_new_version(published: Site):

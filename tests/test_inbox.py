@@ -26,7 +26,7 @@ from roundup import tokens
 
 SOON = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=10)
 TOKEN = re.compile(r"ru2[a-z2-7]{44}")
-OUTCOME = re.compile(r"^  (answer|approval|change request|needs reading)\s+(.*)$", re.M)
+OUTCOME = re.compile(r"^  (answer|approval|change request|not taking part|comment|needs reading)\s+(.*)$", re.M)
 
 
 @pytest.fixture
@@ -62,8 +62,9 @@ def reply(original: EmailMessage, words: str, sender: str | None = None, thread:
     return bytes(msg)
 
 
-def button(original: EmailMessage, label: str, sender: str | None = None) -> bytes:
-    """The message a mail client writes from one of the preview's mailto: buttons, sent as it is."""
+def button(original: EmailMessage, label: str, sender: str | None = None, words: str = "") -> bytes:
+    """The message a mail client writes from one of the preview's mailto: buttons, sent as it is (with `words`
+    typed into the room the button leaves for them)."""
     link = next(line.split(": ", 1)[1] for line in plain_text(original).splitlines() if line.startswith(f"{label}: "))
     parts = urlsplit(link)
     query = parse_qs(parts.query)
@@ -72,7 +73,7 @@ def button(original: EmailMessage, label: str, sender: str | None = None) -> byt
     msg["To"] = unquote(parts.path)
     msg["Subject"] = query["subject"][0]
     msg["Message-ID"] = make_msgid(domain="example.net")
-    msg.set_content(query["body"][0])
+    msg.set_content(query["body"][0].replace("\n\n\n\n", f"\n\n{words}\n\n", 1) if words else query["body"][0])
     return bytes(msg)
 
 
@@ -123,14 +124,20 @@ def answered(site: Site) -> Site:
     return site
 
 
-def test_the_approve_button_approves_and_a_reply_quoting_the_preview_asks_for_changes(round_trip: Site):
+def test_the_approve_button_approves_a_reply_quoting_the_preview_is_a_comment_and_the_changes_button_asks(
+        round_trip: Site):
     site = answered(round_trip)
     zoe, sam = sent(site, "_previews/zoe/alpha.eml"), sent(site, "_previews/sam/alpha.eml")
-    change = reply(sam, "Could you cut the word 'mostly'?\nThanks!")
-    assert TOKEN.search(change.decode())  # the quoted preview carries sam's token: it must not count
-    folder = maildir(site, button(zoe, "Approve"), change)
-    outcomes = dict((why.split()[0], kind) for kind, why in inbox(site, folder))
-    assert outcomes == {"zoe": "approval", "sam": "change request"}
+    comment = reply(sam, "Could you cut the word 'mostly'?\nThanks!")
+    assert TOKEN.search(comment.decode())  # the quoted preview carries sam's token: it must not count
+    folder = maildir(site, button(zoe, "Approve"), comment)
+    outcomes = dict((why.split()[1 if kind == "comment" else 0], kind) for kind, why in inbox(site, folder))
+    assert outcomes == {"zoe": "approval", "sam": "comment"}
+    assert site.states("alpha") == {"zoe": "approved", "sam": "pending", "lee": "unanswered"}
+    assert yaml.safe_load(site.read("posts/alpha/approvals.yml"))["sam"]["comment"] == \
+        "Could you cut the word 'mostly'?"
+    asks = button(sam, "Ask for changes", words="Could you cut the word 'mostly'?")
+    assert inbox(site, maildir(site, asks, name="Asks"))[0][0] == "change request"
     assert site.states("alpha") == {"zoe": "approved", "sam": "declined", "lee": "unanswered"}
     record = yaml.safe_load(site.read("posts/alpha/approvals.yml"))
     assert record["zoe"]["via"] == "mail" and record["sam"]["reason"] == "Could you cut the word 'mostly'?"
@@ -141,12 +148,13 @@ def test_the_approve_button_approves_and_a_reply_quoting_the_preview_asks_for_ch
     assert re.search(r"On \w+ \d+, \d{4} you asked for changes:\n\n> Could you cut the word 'mostly'\?\n\n", text)
 
 
-def test_a_token_from_another_address_approves_and_says_so(round_trip: Site):
+def test_a_code_from_another_address_is_set_aside_with_the_command_that_would_approve(round_trip: Site):
     site = answered(round_trip)
     folder = maildir(site, button(sent(site, "_previews/zoe/alpha.eml"), "Approve", sender="zq@work.example"))
     [(kind, why)] = inbox(site, folder)
-    assert kind == "approval" and "note: sent from zq@work.example, not the address in contributors/zoe.yml" in why
-    assert site.states("alpha")["zoe"] == "approved"
+    assert kind == "needs reading" and "comes from zq@work.example, not the address in contributors/zoe.yml: if it is " \
+        "theirs, run roundup approve --token ru2" in why
+    assert site.states("alpha")["zoe"] == "pending"
 
 
 def site_secret(site: Site) -> bytes:
@@ -177,7 +185,6 @@ def test_hostile_and_stray_mail_is_set_aside_with_nothing_recorded(round_trip: S
         "expired": reply(zoe, f"Approved: {expired}"),
         "stranger": reply(zoe, "Hello, who are you?", sender="stranger@elsewhere.example", thread=False, quote=False),
         "auto": bytes(auto),
-        "yes without a code": reply(zoe, "Looks good, thanks!"),
         "big": bytes(big),
         "broken mime": (b"From: zoe@example.net\r\nSubject: broken\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n"
                         b"\r\n--x\r\nContent-Type: text/plain; charset=nonesuch\r\nContent-Transfer-Encoding: base64"
@@ -188,15 +195,19 @@ def test_hostile_and_stray_mail_is_set_aside_with_nothing_recorded(round_trip: S
     outcomes = inbox(site, folder)
     assert [kind for kind, _ in outcomes] == ["needs reading"] * len(cases), outcomes
     text = "\n".join(why for _, why in outcomes)
-    assert "its approval code cannot approve anything: this token is not valid" in text
-    assert "its approval code is sam's for alpha, but it replies to the message to zoe about alpha" in text
-    assert "its approval code is zoe's for beta, but it replies to the message to zoe about alpha" in text
+    assert "its code cannot decide anything: this token is not valid" in text
+    assert "its code is sam's for alpha, but it replies to the message to zoe about alpha" in text
+    assert "its code is zoe's for beta, but it replies to the message to zoe about alpha" in text
     assert "this token expired on 2021-01-01" in text
     assert "stranger@elsewhere.example is no contributor's address" in text
-    assert "it reads like an approval but carries no approval code; if you are sure, run roundup approve zoe alpha" in text
     assert re.search(r"it is 1\d MB, over the 10 MB roundup reads, so it was not read", text), text
     assert consent_files(site) == before
     assert "\r" not in text
+    yes = inbox(site, maildir(site, reply(zoe, "Looks good, thanks!"), name="Yes"))
+    assert yes == [("comment", "from zoe in alpha, kept as their comment (it reads like a yes but carries no "
+                               "approval code: if you are sure, run roundup approve zoe alpha) (from zoe@example.net, "
+                               "“Re: Please review your words in “Alpha Roundup””)")]
+    assert site.states("alpha")["zoe"] == "pending"  # a comment decides nothing
 
 
 def test_dry_run_says_everything_and_writes_nothing(round_trip: Site):
@@ -225,7 +236,8 @@ def test_killed_at_any_moment_inbox_loses_nothing_and_a_rerun_finishes(round_tri
     site = answered(round_trip)
     lee = sent(site, "_previews/lee/alpha-invitation.eml")
     messages = [button(sent(site, "_previews/zoe/alpha.eml"), "Approve"),
-                reply(sent(site, "_previews/sam/alpha.eml"), "Shorter, please."), reply(lee, "Lee's words.")]
+                button(sent(site, "_previews/sam/alpha.eml"), "Ask for changes", words="Shorter, please."),
+                reply(lee, "Lee's words.")]
     folder = maildir(site, *messages)
     pristine = {p: p.read_bytes() for p in (site.root / "posts").rglob("*") if p.is_file()}
     site.ok("inbox", "--maildir", folder)
@@ -277,7 +289,7 @@ def test_imap_marks_what_it_recorded_as_seen_and_deletes_nothing(round_trip: Sit
 sys.path.insert(0, str(Path(__file__).parent / "mail"))
 import corpus  # noqa: E402
 
-KINDS = {corpus.ANSWER: "answer", corpus.APPROVAL: "approval", corpus.CHANGE: "change request",
+KINDS = {corpus.ANSWER: "answer", corpus.APPROVAL: "approval", corpus.COMMENT: "comment",
          corpus.SET_ASIDE: "needs reading"}
 
 
@@ -313,7 +325,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_round_trip_on_the_example_site_as_a_new_editor_runs_it(tmp_path: Path):
-    """invite → answers from two clients → preview → the Approve button and a change request quoting the
+    """invite → answers from two clients → preview → the Approve button and a comment quoting the preview, made
+    a change request by the editor (--reason-from-comment) →
     preview → the request shows in status and the next preview → a new version approved → published."""
     import shutil
     root = tmp_path / "site"
@@ -338,7 +351,10 @@ def test_the_round_trip_on_the_example_site_as_a_new_editor_runs_it(tmp_path: Pa
     site.ok("preview", "--post", "late-nights")
     change = reply(sent(site, "_previews/tomas/late-nights.eml"), "Please drop my last sentence.")
     second = maildir(site, button(sent(site, "_previews/layla/late-nights.eml"), "Approve"), change)
-    assert sorted(k for k, _ in inbox(site, second)) == ["approval", "change request"]
+    assert sorted(k for k, _ in inbox(site, second)) == ["approval", "comment"]
+    assert site.states("late-nights") == {"layla": "approved", "tomas": "pending"}  # a comment decides nothing
+    assert "comment" in site.ok("status", "--post", "late-nights").stdout
+    site.ok("decline", "tomas", "late-nights", "--reason-from-comment")  # the editor decides
     assert re.search(r"tomas .*declined +on \d{4}-\d\d-\d\d: Please drop my last sentence\.",
                      site.ok("status", "--post", "late-nights").stdout)
     assert site.states("late-nights") == {"layla": "approved", "tomas": "declined"}

@@ -38,6 +38,15 @@ def edit_quote(rng: random.Random, site: Path) -> str:
     return f"edit {path.relative_to(site)}"
 
 
+def edit_and_approve(rng: random.Random, site: Path) -> str:
+    """Edit a quote and approve it (an edit alone leaves a published post online as it was approved)."""
+    step = edit_quote(rng, site)
+    path = Path(step.removeprefix("edit "))
+    result = run_roundup("approve", path.stem, path.parent.parent.name, cwd=site)
+    assert result.returncode == 0, result.stderr
+    return f"{step}, approved"
+
+
 def approve_one(rng: random.Random, site: Path) -> str:
     path = rng.choice(quote_files(site))
     slug, cid = path.parent.parent.name, path.stem
@@ -160,7 +169,7 @@ def test_unchanged_files_are_not_rewritten_and_a_no_change_build_writes_nothing(
     again = run_roundup("build", cwd=site)
     assert ", 0 files written," in again.stdout
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in before} == before
-    edit_quote(random.Random(0), site)
+    edit_and_approve(random.Random(0), site)
     edited = run_roundup("build", cwd=site)
     assert edited.returncode == 0 and ", 0 files written," not in edited.stdout
     after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (site / "_site").rglob("*") if p.is_file()}
@@ -174,7 +183,7 @@ def test_a_build_is_made_in_the_output_it_replaced_which_nothing_rewrites_in_pla
     trees = []
     for n in range(3):
         if n:
-            edit_quote(random.Random(n), site)
+            edit_and_approve(random.Random(n), site)
         folders = {p.relative_to(spare): p.stat().st_ino for p in spare.rglob("*") if p.is_dir()} if n > 1 else {}
         replaced = out.stat().st_ino if n else None
         result = run_roundup("build", cwd=site)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ANY, Site, assert_problem
+import email
+import email.policy
+import os
+
+from conftest import ANY, BASE_URL, Site, assert_problem, plain_text
 
 NEW_WORDS = "Zoe's words, revised after publishing."
 
@@ -32,7 +36,7 @@ def no_output_holds(site: Site, *markers: str) -> None:
 
 
 def test_published_version_is_kept_under_version_control(live: Site):
-    """Written by the approval that completed the post (a build writes nothing into the sources)."""
+    """Written by the approval that completed the post."""
     text = live.read("posts/alpha/published.yml")
     assert "Zoe's approved words." in text and "Sam's approved words." in text
     assert "email" not in text and "zoe@example.org" not in text  # public fields only
@@ -124,3 +128,117 @@ def test_a_post_never_published_stays_withheld_after_an_edit(site: Site):
     site.build()
     assert not (site.out / "posts/alpha").exists()
     assert not (site.root / "posts/alpha/published.yml").exists()
+
+
+# ---- a post that became complete without a last approval ------------------------------------------
+
+WORDS = {"zoe": "Zoe's approved words.\n", "sam": "Sam's approved words.\n"}
+
+
+def complete_without_a_last_approval(site: Site, how: str) -> None:
+    """Post `alpha` (zoe, sam), every voice approved, though no approval completed it, so none wrote its
+    published.yml: the editor took out kim, who never answered, or undid an edit of zoe's profile that had made
+    her approval stale while sam approved."""
+    for cid, name in (("zoe", "Zoe Quill"), ("sam", "Sam Reed"), ("kim", "Kim Ode")):
+        site.contributor(cid, name=name, email=f"{cid}@example.org")
+    if how == "voice dropped":
+        site.add_post("alpha", WORDS, title="Alpha Roundup", voices=["zoe", "sam", "kim"])
+        site.approve_all("alpha")
+        site.build()
+        site.post("alpha", title="Alpha Roundup", voices=["zoe", "sam"])
+    else:
+        site.add_post("alpha", WORDS, title="Alpha Roundup")
+        site.approve("zoe", "alpha")
+        site.contributor("zoe", name="Zoe Quill", email="zoe@example.org", bio="A bio she never saw.")
+        site.approve("sam", "alpha")
+        site.contributor("zoe", name="Zoe Quill", email="zoe@example.org")
+    assert site.states("alpha") == {"zoe": "approved", "sam": "approved"}
+    assert not (site.root / "posts/alpha/published.yml").exists()
+
+
+def edit_one_word_of_the_intro(site: Site) -> None:
+    path = site.root / "posts/alpha/post.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("introduction", "intro"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["voice dropped", "edit undone"])
+def test_a_post_published_without_a_last_approval_stays_online_after_an_edit(site: Site, how: str):
+    complete_without_a_last_approval(site, how)
+    assert "1 post published" in site.build().stdout
+    page = site.page("posts/alpha/index.html")
+    kept = site.read("posts/alpha/published.yml")
+    assert "Zoe's approved words." in kept and "Sam's approved words." in kept and "Kim" not in kept
+    edit_one_word_of_the_intro(site)
+    result = site.build()
+    assert "live       alpha: the version approved on" in result.stdout
+    assert site.page("posts/alpha/index.html") == page
+    site.ok("thank", "alpha")
+    for cid in ("zoe", "sam"):
+        raw = (site.root / f"_previews/{cid}/alpha.thanks.eml").read_bytes()
+        text = plain_text(email.message_from_bytes(raw, policy=email.policy.default))
+        assert f"{BASE_URL}posts/alpha/#voice-{cid}" in text
+        assert f'id="voice-{cid}"' in page  # the link leads to their voice, online
+
+
+def test_a_drafts_build_keeps_the_version_it_publishes_too(site: Site):
+    complete_without_a_last_approval(site, "voice dropped")
+    site.build("--drafts")
+    assert "Sam's approved words." in site.read("posts/alpha/published.yml")
+
+
+def test_keeping_the_live_version_costs_one_more_pass_then_nothing(site: Site, monkeypatch):
+    from test_rows import assessed
+
+    from roundup.build import build
+
+    complete_without_a_last_approval(site, "voice dropped")
+    assert build(site.root).published == 1
+    path = site.root / "posts/alpha/published.yml"
+    written = os.stat(path)
+    read = assessed(monkeypatch)
+    again = build(site.root)  # the post folder changed: read once more, and nothing to write
+    assert (read, again.written, again.published) == (["alpha"], 0, 1)
+    read.clear()
+    assert build(site.root).written == 0 and read == []  # nothing changed: nothing read
+    assert (os.stat(path).st_mtime_ns, os.stat(path).st_ino) == (written.st_mtime_ns, written.st_ino)
+
+
+@pytest.mark.parametrize("args, trouble", [((), "another post broken"), ((), "a template that fails"),
+                                           (("--strict",), "another post withheld")])
+def test_a_failed_build_keeps_no_live_version(site: Site, args: tuple[str, ...], trouble: str):
+    complete_without_a_last_approval(site, "voice dropped")
+    if trouble == "another post broken":
+        site.write("posts/beta/post.md", "---\ntitle: Beta\ndate: not a date\n---\nText.\n")
+    elif trouble == "a template that fails":  # found only while the pages are made, after the posts are assessed
+        site.write("themes/default/templates/404.html", "{{ nothing.at.all }}")
+    else:
+        site.add_post("beta", ["ada"], title="Beta Roundup")
+    result = site.run("build", *args)
+    assert result.returncode == 1, result.stdout
+    assert not (site.root / "posts/alpha/published.yml").exists()
+    assert not (site.out / "posts/alpha").exists()
+
+
+def test_a_post_serve_showed_complete_is_kept_by_the_next_build(site: Site):
+    """`serve` writes nothing into the sources; the build after it, which starts from the rows serve made,
+    still keeps the version it publishes."""
+    from roundup.serve import Server
+
+    complete_without_a_last_approval(site, "voice dropped")
+    server = Server(site.root, "/")
+    server.rebuild("initial build")
+    assert server.live.errors is None
+    assert not (site.root / "posts/alpha/published.yml").exists()
+    site.build()
+    assert "Sam's approved words." in site.read("posts/alpha/published.yml")
+    edit_one_word_of_the_intro(site)
+    assert "live       alpha:" in site.build().stdout
+
+
+def test_published_yml_that_cannot_be_written_fails_the_build_before_publishing(site: Site):
+    complete_without_a_last_approval(site, "voice dropped")
+    (site.root / "posts/alpha/published.yml").mkdir()  # in the way, even of root (a read-only folder is not)
+    result = site.run("build")
+    assert result.returncode == 1
+    assert_problem(result.stderr, "posts/alpha/published.yml", None, "could not be written", "build again")
+    assert not (site.out / "posts/alpha").exists()

@@ -3,14 +3,16 @@ pending post, from the editor, with the preview attached; STARTTLS + AUTH; failu
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
+import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import Mailbox, Site, free_port, plain_text, run_roundup_env
+from conftest import Mailbox, Site, assert_problem, free_port, plain_text, run_roundup_env
 
 TOKEN_LINE = re.compile(r"(ru2[a-z2-7]{44})")
 PASSWORD = "s3cret-pw"
@@ -212,3 +214,180 @@ def test_untrusted_certificate_is_not_sent_to(tls_site: Site, tls_server: Mailbo
     assert result.returncode == 1
     assert re.search(r"not sent: zoe: .*certificate", result.stderr, re.IGNORECASE), result.stderr
     assert tls_server.logins == [] and tls_server.received == []
+
+
+# ---- implicit TLS (SMTPS), and no password in the clear -----------------------------------------------
+
+def authenticator_for(box: Mailbox):
+    """AUTH that records each login and accepts only `ed` with PASSWORD."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        box.logins.append((login, password))
+        ok = (login, password) == ("ed", PASSWORD)
+        return AuthResult(success=ok, handled=ok)
+    return authenticate
+
+
+@pytest.fixture
+def smtps_server(certificate):
+    """aiosmtpd speaking TLS from the first byte (SMTPS), with AUTH accepting `ed` with PASSWORD. (aiosmtpd
+    counts only STARTTLS as TLS for `auth_require_tls`; here nothing but TLS is ever spoken.)"""
+    from aiosmtpd.controller import Controller
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, ssl_context=context,
+                            authenticator=authenticator_for(box), auth_require_tls=False)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def plain_auth_server():
+    """aiosmtpd without any TLS that would accept a login in the clear (`ed` with PASSWORD)."""
+    from aiosmtpd.controller import Controller
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, authenticator=authenticator_for(box),
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def mail_line(site: Site, key: str) -> int:
+    """The line of `key:` under `mail:` in site.yml."""
+    lines = site.read("site.yml").splitlines()
+    start = lines.index("mail:")
+    return next(n for n, line in enumerate(lines[start:], start + 1) if line.strip().startswith(f"{key}:"))
+
+
+def test_implicit_tls_and_login_deliver_the_message(site: Site, smtps_server: Mailbox, certificate):
+    mail_site(site, smtps_server.port, host="localhost", tls=True, username="ed", password_env="TEST_SMTP_PW")
+    env = {"TEST_SMTP_PW": PASSWORD, "SSL_CERT_FILE": str(certificate[0])}
+    result = run_roundup_env("preview", "zoe", "--post", "alpha", "--send", cwd=site.root, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Sent 1 of 1 message." in result.stdout
+    assert smtps_server.logins == [("ed", PASSWORD)]
+    (message,) = smtps_server.to("zoe@example.org")
+    assert plain_text(message).startswith("Dear Zoë Quill,")
+
+
+def test_implicit_tls_checks_the_certificate(site: Site, smtps_server: Mailbox):
+    mail_site(site, smtps_server.port, host="localhost", tls=True, username="ed", password_env="TEST_SMTP_PW")
+    env = {"TEST_SMTP_PW": PASSWORD, "SSL_CERT_FILE": "/nonexistent/cert.pem"}
+    result = run_roundup_env("preview", "zoe", "--post", "alpha", "--send", cwd=site.root, env=env)
+    assert result.returncode == 1
+    assert re.search(r"not sent: zoe: .*certificate", result.stderr, re.IGNORECASE), result.stderr
+    assert_problem(result.stderr, "site.yml", mail_line(site, "tls"), "TLS handshake", "`mail: tls`")
+    assert smtps_server.logins == [] and smtps_server.received == []
+
+
+def test_implicit_tls_to_a_starttls_server_names_the_tls_setting(site: Site, tls_server: Mailbox, certificate):
+    mail_site(site, tls_server.port, host="localhost", tls=True, username="ed", password_env="TEST_SMTP_PW")
+    env = {"TEST_SMTP_PW": PASSWORD, "SSL_CERT_FILE": str(certificate[0])}
+    result = run_roundup_env("preview", "zoe", "--post", "alpha", "--send", cwd=site.root, env=env)
+    assert result.returncode == 1
+    assert_problem(result.stderr, "site.yml", mail_line(site, "tls"), "`mail: tls`", "`mail: starttls`")
+    assert tls_server.logins == [] and tls_server.received == []
+
+
+def test_tls_without_a_port_goes_to_port_465(site: Site):
+    site.config(mail={"host": "127.0.0.1", "tls": True})
+    site.contributor("zoe", name="Zoë Quill", email="zoe@example.org")
+    site.add_post("alpha", ["zoe"], title="Alpha Roundup")
+    result = site.run("preview", "zoe", "--send")
+    assert result.returncode == 1
+    assert re.search(r"not sent: zoe: .*\(127\.0\.0\.1:465\)", result.stderr), result.stderr
+
+
+def test_tls_and_starttls_together_are_an_error_at_their_line(site: Site):
+    site.config(mail={"host": "smtp.example.org", "tls": True, "starttls": True})
+    for command in ("check", "build"):
+        result = site.run(command)
+        assert result.returncode == 1, result.stdout
+        assert_problem(result.stderr, "site.yml", mail_line(site, "starttls"), "`tls`", "cannot both")
+        assert "Traceback" not in result.stderr
+
+
+def test_a_password_is_never_sent_over_a_plain_connection(site: Site, plain_auth_server: Mailbox):
+    mail_site(site, plain_auth_server.port, username="ed", password_env="TEST_SMTP_PW")
+    result = run_roundup_env("cancel", "alpha", "--send", cwd=site.root, env={"TEST_SMTP_PW": PASSWORD})
+    assert result.returncode == 1
+    assert_problem(result.stderr, "site.yml", mail_line(site, "username"), "not encrypted", "nothing was sent",
+                   "`mail: tls: true`", "`mail: starttls: true`", "`mail: allow_plain_password: true`")
+    for cid in ("zoe", "sam"):
+        assert re.search(rf"not sent: {cid}: .*unencrypted", result.stderr), result.stderr
+    assert "Sent 0 of 3 messages." in result.stdout
+    assert plain_auth_server.logins == [] and plain_auth_server.received == []
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_allow_plain_password_logs_in_over_a_plain_connection(site: Site, plain_auth_server: Mailbox):
+    mail_site(site, plain_auth_server.port, username="ed", password_env="TEST_SMTP_PW", allow_plain_password=True)
+    result = run_roundup_env("preview", "zoe", "--post", "alpha", "--send", cwd=site.root,
+                             env={"TEST_SMTP_PW": PASSWORD})
+    assert result.returncode == 0, result.stderr
+    assert plain_auth_server.logins == [("ed", PASSWORD)]
+    assert [r["rcpt_tos"] for r in plain_auth_server.received] == [["zoe@example.org"]]
+
+
+def test_no_login_needs_no_encryption(mailed: Site, smtp_server: Mailbox):
+    """Without `username` nothing secret travels: a plain server on this machine is fine, as before."""
+    assert mailed.ok("preview", "zoe", "--post", "alpha", "--send").returncode == 0
+    assert len(smtp_server.received) == 1
+
+
+# ---- the previews folder is private: it holds everyone's approval codes ------------------------------
+
+@pytest.fixture
+def umask_022():
+    """The usual umask, under which new files are readable by everyone unless roundup says otherwise."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_previews_folder_and_its_files_are_private(mailed: Site, umask_022):
+    mailed.ok("preview", "zoe")
+    mailed.ok("cancel", "alpha")
+    previews = mailed.root / "_previews"
+    folders = [previews, *sorted(p for p in previews.iterdir() if p.is_dir())]
+    assert [p.name for p in folders] == ["_previews", "lee", "sam", "zoe"]
+    assert {p.name: oct(mode(p)) for p in folders} == {p.name: "0o700" for p in folders}
+    files = sorted(p for p in previews.rglob("*") if p.is_file())
+    assert {p.name for p in files} >= {"alpha.html", "alpha.eml", "beta.html", "beta.eml", "alpha.cancelled.eml"}
+    assert {p.relative_to(previews).as_posix(): oct(mode(p)) for p in files} == \
+        {p.relative_to(previews).as_posix(): "0o600" for p in files}
+    assert oct(mode(mailed.root / "site.yml")) == "0o644"  # the umask was the usual one
+
+
+def test_a_previews_folder_open_to_others_is_tightened(mailed: Site, umask_022):
+    mailed.config(mail={"host": "127.0.0.1", "port": 25}, previews="private/codes")
+    codes = mailed.root / "private/codes"
+    (codes / "zoe").mkdir(parents=True)
+    (codes / "zoe" / "alpha.eml").write_text("an old message\n")
+    for folder, wide in ((mailed.root / "private", 0o755), (codes, 0o755), (codes / "zoe", 0o777)):
+        folder.chmod(wide)
+    (codes / "zoe" / "alpha.eml").chmod(0o644)
+    mailed.ok("preview", "zoe", "--post", "alpha")
+    assert (oct(mode(codes)), oct(mode(codes / "zoe"))) == ("0o700", "0o700")
+    assert oct(mode(mailed.root / "private")) == "0o755"  # above the previews folder: not roundup's to change
+    assert (oct(mode(codes / "zoe" / "alpha.eml")), oct(mode(codes / "zoe" / "alpha.html"))) == ("0o600", "0o600")

@@ -5,6 +5,7 @@ and every unusable `inbox:` setting reported at its line in site.yml."""
 from __future__ import annotations
 
 import mailbox
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -50,11 +51,21 @@ def peak_while(action) -> tuple[object, int]:
 
 # ---- Maildir ---------------------------------------------------------------------------------------
 
+def deliver(path: Path, name: str, raw: bytes) -> Path:
+    """A message file `name` ("new/1700000001.M1.host"), modified at the time its name starts with, as a
+    delivery agent leaves it."""
+    file = path / name
+    file.write_bytes(raw)
+    when = int(file.name.split(".")[0])
+    os.utime(file, (when, when))
+    return file
+
+
 def maildir(tmp_path: Path) -> Path:
     path = tmp_path / "Maildir"
     mailbox.Maildir(path, create=True)
-    (path / "new" / "1700000001.M1.host").write_bytes(message(1))
-    (path / "cur" / "1700000000.M1.host:2,S").write_bytes(message(2))
+    deliver(path, "new/1700000001.M1.host", message(1))
+    deliver(path, "cur/1700000000.M1.host:2,S", message(2))
     return path
 
 
@@ -70,13 +81,39 @@ def test_maildir_reads_new_and_cur_and_changes_nothing(tmp_path):
 
 def test_maildir_refuses_a_big_message_unread(tmp_path):
     path = maildir(tmp_path)
-    (path / "new" / "1700000002.M1.host").write_bytes(big_message(3))
+    deliver(path, "new/1700000002.M1.host", big_message(3))
     got, peak = peak_while(lambda: list(from_maildir(path)))
     big = got[-1]
     assert (big.where, big.raw, big.head, big.size) == ("maildir new/1700000002.M1.host", None, HEAD % 3,
                                                         len(big_message(3)))
     assert big.size > LIMIT and peak < PEAK, peak
     assert [m.raw for m in got[:2]] == [message(2), message(1)]
+
+
+def dated(n: int, date: str | None) -> bytes:
+    """message(n), with a `Date:` header when `date` is given."""
+    return (f"Date: {date}\r\n".encode() if date is not None else b"") + message(n)
+
+
+def test_maildir_is_read_by_each_messages_date_across_new_and_cur(tmp_path):
+    """A reply that sat in the outbox (old Date, delivered late, still in new/) comes before the newer one the
+    mail client already filed in cur/; without a Date that can be read, the file's time counts; then file names."""
+    path = tmp_path / "Maildir"
+    mailbox.Maildir(path, create=True)
+    deliver(path, "cur/1795340000.M1.host:2,S", dated(1, "Sun, 22 Nov 2026 10:05:00 +0000"))
+    deliver(path, "new/1795349999.M1.host", dated(2, "Sun, 22 Nov 2026 11:00:00 +0100"))  # 10:00 UTC
+    deliver(path, "new/1795341720.M1.host", dated(3, None))  # 10:02 by its file's time
+    deliver(path, "cur/1795341780.M1.host:2,", dated(4, "the day after tomorrow"))  # 10:03 by its file's time
+    deliver(path, "new/1795341000.M2.host", dated(5, "Sun, 22 Nov 2026 10:07:00 -0000"))
+    deliver(path, "cur/1795341000.M1.host:2,S", dated(6, "Sun, 22 Nov 2026 10:07:00 +0000"))  # the same time
+    deliver(path, "new/1795341001.M1.host", dated(7, "Sun, 22 Nov 2026 10:04:00"))  # no zone: UTC
+    before = snapshot(path)
+    got = [m.where for m in from_maildir(path)]
+    assert got == ["maildir new/1795349999.M1.host", "maildir new/1795341720.M1.host",
+                   "maildir cur/1795341780.M1.host:2,", "maildir new/1795341001.M1.host",
+                   "maildir cur/1795340000.M1.host:2,S", "maildir cur/1795341000.M1.host:2,S",
+                   "maildir new/1795341000.M2.host"]
+    assert snapshot(path) == before
 
 
 @pytest.mark.parametrize("make, words", [

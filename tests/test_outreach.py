@@ -72,14 +72,17 @@ def test_invite_writes_one_personal_invitation_per_voice_and_never_twice(asking:
     assert "I'm also asking Zoë Quill and Lee Park." in text
     assert f"Could you answer by {SOON:%B} {SOON.day}, {SOON.year}?" in text  # as CLDR writes English dates
     assert "reply to this e-mail with your answer, a paragraph or two" in text
-    assert "roundup" not in text.lower().replace("test roundups", "").replace("alpha roundup", "")
+    assert "roundup" not in text.lower().replace("test roundups", "").replace("alpha roundup", "").replace(
+        "alpha%20roundup", "")  # the title, also inside the Count-me-out button's link
     assert "> What makes a partnership last?" in plain_text(eml(asking, "_previews/lee/alpha-invitation.eml"))
     entry = record(asking, "alpha", "sam")
     assert entry["mail"] == [message["Message-ID"]] and "invited_at" in entry and "approved_at" not in entry
     before = (asking.root / "_previews/sam/alpha-invitation.eml").read_bytes()
-    again = asking.ok("invite", "alpha", "--contributor", "sam")
-    assert re.search(r"sam: invited on \d{4}-\d\d-\d\d already", again.stdout) and "Nobody to invite." in again.stdout
+    again = asking.ok("invite", "alpha", "--contributor", "sam")  # written, not sent: kept as it is
+    assert re.search(r"^  sam: .*_previews/sam/alpha-invitation\.eml, as written earlier$", again.stdout, re.M), again.stdout
+    assert "Written, not sent: sam: send them with --send, or send the files yourself." in again.stdout
     assert (asking.root / "_previews/sam/alpha-invitation.eml").read_bytes() == before
+    assert record(asking, "alpha", "sam")["mail"] == [message["Message-ID"]]
     assert re.search(r"sam\s+Sam Reyes\s+unanswered\s+invited on \d{4}-\d\d-\d\d, no answer yet",
                      asking.ok("status").stdout)
 
@@ -180,10 +183,11 @@ def test_remind_nudges_only_who_is_waiting_and_at_most_every_few_days(asking: Si
     shift(asking, "alpha", "zoe", 5)
     assert "zoe: has approved; nothing to remind them of" in asking.ok("remind", "alpha").stdout
     timeline = asking.ok("status", "--post", "alpha").stdout
-    assert re.search(r"^  zoe: previewed \d{4}-\d\d-\d\d; reminded \d{4}-\d\d-\d\d; approved \d{4}-\d\d-\d\d "
-                     r"\(via token\)$", timeline, re.M), timeline
-    assert re.search(r"^  sam: invited \d{4}-\d\d-\d\d; reminded \d{4}-\d\d-\d\d$", timeline, re.M), timeline
-    assert re.search(r"^  kim: previewed \d{4}-\d\d-\d\d; declined \d{4}-\d\d-\d\d$", timeline, re.M), timeline
+    unsent = r" \(written, not sent\)"  # all of it written without --send
+    assert re.search(rf"^  zoe: previewed \d{{4}}-\d\d-\d\d{unsent}; reminded \d{{4}}-\d\d-\d\d{unsent}; approved "
+                     r"\d{4}-\d\d-\d\d \(via token\)$", timeline, re.M), timeline
+    assert re.search(rf"^  sam: invited \d{{4}}-\d\d-\d\d{unsent}; reminded \d{{4}}-\d\d-\d\d{unsent}$", timeline, re.M)
+    assert re.search(rf"^  kim: previewed \d{{4}}-\d\d-\d\d{unsent}; declined \d{{4}}-\d\d-\d\d$", timeline, re.M)
     assert re.search(r"^  lee: nothing sent yet$", timeline, re.M), timeline
     asking.ok("cancel", "alpha")
     shift(asking, "alpha", "sam", 5)
@@ -211,3 +215,111 @@ def test_a_name_or_a_title_cannot_add_a_header_to_any_message(asking: Site):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert message["Bcc"] is None and message["X-Evil"] is None, path
         assert "\n" not in str(message["Subject"]) and "\n" not in str(message["To"] or ""), path
+
+
+# ---- written, not sent: a run without --send records nothing as sent, and the next --send sends it ----------
+
+def mailing(site: Site, box) -> Site:
+    site.config(mail={"host": "127.0.0.1", "port": box.port})
+    return site
+
+
+def timeline_of(site: Site, cid: str, slug: str = "alpha") -> str:
+    out = site.ok("status", "--post", slug).stdout
+    return re.search(rf"^  {cid}: (.*)$", out, re.M).group(1)
+
+
+def test_invite_without_send_is_written_not_sent_and_the_next_send_sends_it_unchanged(asking: Site, smtp_server):
+    mailing(asking, smtp_server)
+    dry = asking.ok("invite", "alpha")
+    assert "Nothing was sent. Written, not sent: sam, lee: send them with --send, or send the files yourself." \
+        in dry.stdout, dry.stdout
+    assert smtp_server.received == []
+    files = {cid: (asking.root / f"_previews/{cid}/alpha-invitation.eml").read_bytes() for cid in ("sam", "lee")}
+    ids = {cid: eml(asking, f"_previews/{cid}/alpha-invitation.eml")["Message-ID"] for cid in files}
+    for cid in files:
+        entry = record(asking, "alpha", cid)
+        assert entry["mail"] == [ids[cid]] and entry["unsent"] == [ids[cid]] and "invited_at" in entry
+    assert re.fullmatch(r"invited \d{4}-\d\d-\d\d \(written, not sent\)", timeline_of(asking, "sam"))
+
+    sent = asking.ok("invite", "alpha", "--send")
+    assert re.search(r"^  sam: \S*_previews/sam/alpha-invitation\.eml, as written earlier; sent to sam@example\.net$",
+                     sent.stdout, re.M), sent.stdout
+    assert "Sent 2 of 2 messages." in sent.stdout and "invited on" not in sent.stdout
+    assert "Written, not sent" not in sent.stdout
+    for cid in files:
+        (got,) = [r for r in smtp_server.received if r["rcpt_tos"] == [f"{cid}@example.net"]]
+        assert got["raw"].replace(b"\r\n", b"\n") == files[cid]  # the very message written, byte for byte
+        assert (asking.root / f"_previews/{cid}/alpha-invitation.eml").read_bytes() == files[cid]
+        entry = record(asking, "alpha", cid)
+        assert entry["mail"] == [ids[cid]] and "unsent" not in entry
+    assert re.fullmatch(r"invited \d{4}-\d\d-\d\d", timeline_of(asking, "sam"))
+    again = asking.ok("invite", "alpha", "--send")
+    assert re.search(r"sam: invited on \d{4}-\d\d-\d\d already", again.stdout) and "Nobody to invite." in again.stdout
+    assert len(smtp_server.received) == 2
+
+
+def test_a_message_not_delivered_stays_unsent_and_the_next_send_delivers_only_it(asking: Site, smtp_server):
+    mailing(asking, smtp_server)
+    smtp_server.refuse.add("lee@example.net")
+    result = asking.run("invite", "alpha", "--send")
+    assert result.returncode == 1 and "Sent 1 of 2 messages." in result.stdout, result.stdout + result.stderr
+    assert "Written, not sent: lee: send them with --send, or send the files yourself." in result.stdout
+    lee = eml(asking, "_previews/lee/alpha-invitation.eml")["Message-ID"]
+    assert record(asking, "alpha", "lee")["unsent"] == [lee] and "unsent" not in record(asking, "alpha", "sam")
+    assert timeline_of(asking, "lee").endswith("(written, not sent)") and "written" not in timeline_of(asking, "sam")
+    smtp_server.refuse.clear()
+    result = asking.ok("invite", "alpha", "--send")
+    assert "Sent 1 of 1 message." in result.stdout and "sam: invited on" in result.stdout
+    assert [m["Message-ID"] for m in smtp_server.to("lee@example.net")] == [lee]
+    assert len(smtp_server.to("sam@example.net")) == 1
+    assert "unsent" not in record(asking, "alpha", "lee")
+
+
+def test_a_written_message_that_changed_or_is_gone_is_written_again_then_sent(asking: Site, smtp_server):
+    mailing(asking, smtp_server)
+    asking.ok("invite", "alpha")
+    old = {cid: eml(asking, f"_previews/{cid}/alpha-invitation.eml")["Message-ID"] for cid in ("sam", "lee")}
+    asking.quote("alpha", "sam", "", prompt="What keeps a partnership alive?", note="Sam, your talk in June is why.")
+    (asking.root / "_previews/lee/alpha-invitation.eml").unlink()
+    result = asking.ok("invite", "alpha", "--send")
+    for cid in ("sam", "lee"):
+        assert re.search(rf"^  {cid}: wrote \S*alpha-invitation\.eml; sent to {cid}@example\.net$", result.stdout, re.M)
+        (got,) = smtp_server.to(f"{cid}@example.net")
+        assert got["Message-ID"] != old[cid]
+        assert got["Message-ID"] == eml(asking, f"_previews/{cid}/alpha-invitation.eml")["Message-ID"]
+        entry = record(asking, "alpha", cid)
+        assert entry["mail"] == [old[cid], got["Message-ID"]] and "unsent" not in entry
+    assert "your talk in June is why" in plain_text(smtp_server.to("sam@example.net")[0])
+
+
+def test_a_reminder_written_without_send_is_sent_by_the_next_send_without_waiting(asking: Site, smtp_server):
+    mailing(asking, smtp_server)
+    asking.ok("invite", "alpha", "--contributor", "sam", "--send")
+    asking.ok("invite", "alpha", "--contributor", "lee")  # written, never sent
+    shift(asking, "alpha", "sam", 4)
+    shift(asking, "alpha", "lee", 4)
+    smtp_server.received.clear()
+    dry = asking.ok("remind", "alpha")
+    assert re.search(r"^  sam: wrote \S*alpha-reminder\.eml$", dry.stdout, re.M), dry.stdout
+    written = (asking.root / "_previews/sam/alpha-reminder.eml").read_bytes()
+    sam = eml(asking, "_previews/sam/alpha-reminder.eml")["Message-ID"]
+    assert record(asking, "alpha", "sam")["unsent"] == [sam]
+    assert re.fullmatch(r"invited \S+; reminded \S+ \(written, not sent\)", timeline_of(asking, "sam"))
+    assert re.search(r"sam: last written to on \S+; the next reminder is due on \S+ \(remind_every: 3 days\); the "
+                     r"reminder written on \S+ is not sent yet: roundup remind alpha --send sends it",
+                     asking.ok("remind", "alpha").stdout)
+    assert smtp_server.received == []
+
+    sent = asking.ok("remind", "alpha", "--send")  # not `remind_every` days later: it was never sent
+    assert re.search(r"^  sam: \S*alpha-reminder\.eml, as written earlier; sent to sam@example\.net$", sent.stdout,
+                     re.M), sent.stdout
+    assert re.search(r"lee: the invitation written on \S+ was never sent, so no reminder is sent: roundup invite "
+                     r"alpha --contributor lee --send sends it", sent.stdout), sent.stdout
+    (got,) = smtp_server.received
+    assert got["rcpt_tos"] == ["sam@example.net"] and got["raw"].replace(b"\r\n", b"\n") == written
+    assert "unsent" not in record(asking, "alpha", "sam") and "unsent" in record(asking, "alpha", "lee")
+    assert re.fullmatch(r"invited \S+; reminded \S+", timeline_of(asking, "sam"))
+    later = asking.ok("remind", "alpha", "--send")  # now it was sent: the next one waits `remind_every` days
+    assert re.search(r"sam: last written to on \S+; the next reminder is due on", later.stdout), later.stdout
+    assert len(smtp_server.received) == 1

@@ -148,9 +148,10 @@ def test_preview_page_is_unindexed_private_and_says_how_to_approve(consent_site:
     changes = re.search(r'<a class="answer-button answer-button--changes" href="(mailto:[^"]+)">Ask for changes</a>',
                         html).group(1)
     parts = urlsplit(changes.replace("&amp;", "&"))
-    assert parts.path == "ed@example.com" and "ru2" not in changes
-    assert parse_qs(parts.query) == {"subject": ["Changes to my words in “Alpha Roundup”"],
-                                     "body": ["What I would like changed:\n\n"]}
+    assert parts.path == "ed@example.com" and "ru2" not in changes  # never an approval code: a signed marker
+    marker = re.search(r"rc2[a-z2-7]{44}", parse_qs(parts.query)["subject"][0]).group(0)
+    assert parse_qs(parts.query) == {"subject": [f"Changes to my words in “Alpha Roundup” {marker}"],
+                                     "body": [f"What I would like changed:\n\n\n\nReference: {marker}\n"]}
     assert "Please answer by <strong>January 31, 2099</strong>" in html  # as CLDR writes dates in English
     assert "Could you answer by January 31, 2099?" in plain_text(eml(site, "zoe", "alpha"))
     beta = site.read("_previews/zoe/beta.html")
@@ -269,3 +270,32 @@ def test_remote_avatar_is_not_fetched_by_the_preview_but_shown_as_initials(site:
     src = re.search(r'<img class="avatar[^"]*" src="([^"]+)"[^>]*alt="Initials of Zoe Quill"', voice_section(html, "zoe"))
     assert src and src[1].startswith("data:image/svg+xml;base64,")
     assert b">ZQ</text>" in base64.b64decode(src[1].split(",", 1)[1])
+
+
+def test_preview_without_send_is_written_not_sent_and_preview_send_sends_a_fresh_one(consent_site: Site, smtp_server):
+    import yaml
+
+    site = consent_site
+    site.config(mail={"host": "127.0.0.1", "port": smtp_server.port})
+
+    def zoe() -> dict:
+        return yaml.safe_load(site.read("posts/alpha/approvals.yml"))["zoe"]
+
+    def timeline() -> str:
+        return re.search(r"^  zoe: (.*)$", site.ok("status", "--post", "alpha").stdout, re.M).group(1)
+
+    dry = site.ok("preview", "zoe", "--post", "alpha")
+    assert "Nothing was sent. Written, not sent: zoe: send them with --send, or send the files yourself." in dry.stdout
+    first = eml(site, "zoe", "alpha")["Message-ID"]
+    assert zoe()["unsent"] == [first] and zoe()["mail"] == [first]
+    assert re.fullmatch(r"previewed \S+ \(written, not sent\)", timeline())
+    site.ok("preview", "zoe", "--post", "alpha")  # written again: only the latest is waiting to be sent
+    second = eml(site, "zoe", "alpha")["Message-ID"]
+    assert zoe()["unsent"] == [second] and zoe()["mail"] == [first, second]
+    sent = site.ok("preview", "zoe", "--post", "alpha", "--send")
+    assert "Sent 1 of 1 message." in sent.stdout and "Written, not sent" not in sent.stdout
+    (got,) = smtp_server.received
+    fresh = eml(site, "zoe", "alpha")["Message-ID"]
+    assert got["message"]["Message-ID"] == fresh and fresh not in (first, second)
+    assert zoe()["mail"] == [first, second, fresh] and "unsent" not in zoe()
+    assert re.fullmatch(r"previewed \S+", timeline())

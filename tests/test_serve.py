@@ -49,6 +49,8 @@ class Serve:
 
     def __init__(self, root: Path, port: int, *extra: str, cwd: Path | None = None):
         self.root, self.port = root, port
+        self.host = extra[extra.index("--host") + 1] if "--host" in extra else "127.0.0.1"
+        """Where it says it serves (`--host`); requests are still made to 127.0.0.1."""
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
         env.pop("PYTHONUNBUFFERED", None)  # the server must flush by itself
         env.pop("ROUNDUP_SECRET", None)
@@ -70,7 +72,7 @@ class Serve:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"http://{self.host}:{self.port}/"
 
     def url(self, path: str = "") -> str:
         return self.base + path.lstrip("/")
@@ -101,13 +103,23 @@ class Serve:
             time.sleep(0.05)
         pytest.fail(f"timed out after {timeout} s waiting for {what}:\n" + self.output())
 
-    def request(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-        """One raw request (the path is sent exactly as given); status, headers (lower-case), body."""
+    def request(self, path: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        """One raw request (the path is sent exactly as given); status, headers (lower-case), body. `host`: the
+        `Host` header to send instead of 127.0.0.1:<port> ("" sends none)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            conn.request(method, path)
+            if host is None:
+                conn.request(method, path)
+            else:
+                conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+                if host:
+                    conn.putheader("Host", host)
+                conn.endheaders()
             response = conn.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            headers = {k.lower(): v for k, v in response.getheaders()}
+            if headers.get("content-type") == "text/event-stream":  # never ends: what has come so far
+                return response.status, headers, response.read1(65536)
+            return response.status, headers, response.read()
         finally:
             conn.close()
 
@@ -630,3 +642,89 @@ def test_many_open_tabs_still_load_and_reload(post_site, start_server, context):
     write_zoe(post_site, name="Zoë In Every Tab")
     wait_for_text(pages[1], "#voice-zoe", "Zoë In Every Tab")
     wait_for_text(pages[-3], "#voice-zoe", "Zoë In Every Tab")
+
+
+# ---- 7. only requests for this server's own name: no DNS rebinding ---------------------------------------
+
+FOREIGN = "evil.example"
+"""A page on another site whose name was made to point at 127.0.0.1 (DNS rebinding): the browser sends its name."""
+
+
+def assert_refused(status: int, headers: dict[str, str], body: bytes, what: str) -> None:
+    assert status == 403, f"{what} -> {status}: {body[:300]!r}"
+    assert headers["content-type"].startswith("text/plain"), (what, headers)
+    text = body.decode("utf-8")
+    assert len(text) < 400 and "roundup serve answers only" in text, (what, text)
+    for secret in (ZOE_WORDS, SAM_WORDS, "Zoë", "Alpha Roundup", "__roundup", "<"):
+        assert secret not in text, (what, secret, text)
+
+
+@pytest.mark.parametrize("path", ["/", "/posts/alpha/", "/contributors/zoe/", "/__roundup/events",
+                                  "/__roundup/worker.js", "/feed.xml", "/no/such/page/"])
+def test_a_request_for_another_host_name_is_refused_with_nothing_of_the_site(post_site, start_server, path):
+    server = start_server(post_site)
+    for name in (FOREIGN, f"127.0.0.1.{FOREIGN}", f"localhost.{FOREIGN}"):
+        host = f"{name}:{server.port}"
+        assert_refused(*server.request(path, host=host), f"{path} for {host}")
+    status, _, body = server.request("/posts/alpha/")  # the server's own name still works
+    assert status == 200 and ZOE_WORDS in body.decode("utf-8")
+
+
+def test_the_draft_post_and_the_event_stream_are_refused_while_the_site_is_broken(post_site, start_server):
+    """The overlay's problems quote inputs: a foreign page must not read them from the event stream either."""
+    server = start_server(post_site)
+    post_site.write("contributors/zoe.yml", "name: [unclosed SECRET-IN-A-PROBLEM\n")
+    server.wait_for(lambda: any("build failed" in line for line in server.out), 10, "the failed rebuild")
+    for path in ("/__roundup/events", "/posts/alpha/", "/posts/alpha/?draft"):
+        status, headers, body = server.request(path, host=f"{FOREIGN}:{server.port}")
+        assert_refused(status, headers, body, path)
+        assert b"SECRET" not in body
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LocalHost:{port}", "[::1]:{port}"])
+def test_the_loopback_names_with_the_port_are_served(post_site, start_server, host):
+    server = start_server(post_site)
+    status, _, body = server.request("/posts/alpha/", host=host.format(port=server.port))
+    assert status == 200 and ZOE_WORDS in body.decode("utf-8")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:{other}", "localhost:{other}", "localhost.:{port}",
+                                  "127.0.0.1:{port}:{port}", "", "{port}"])
+def test_a_wrong_port_a_missing_port_or_no_host_at_all_is_refused(post_site, start_server, host):
+    server = start_server(post_site)
+    header = host.format(port=server.port, other=server.port + 1)
+    assert_refused(*server.request("/posts/alpha/", host=header), repr(header))
+
+
+def test_two_host_headers_are_refused(post_site, start_server):
+    server = start_server(post_site)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.putrequest("GET", "/posts/alpha/", skip_host=True)
+        conn.putheader("Host", f"127.0.0.1:{server.port}")
+        conn.putheader("Host", f"{FOREIGN}:{server.port}")
+        conn.endheaders()
+        response = conn.getresponse()
+        assert_refused(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read(), "two")
+    finally:
+        conn.close()
+
+
+def test_with_host_the_name_given_is_served_and_others_refused(post_site, start_server, context):
+    server = start_server(post_site, "--host", "localhost")
+    page = open_live(context, server.url("posts/alpha/"))  # a real browser, at the printed address
+    assert ZOE_WORDS in page.inner_text("#voice-zoe")
+    write_zoe(post_site, name="Zoë Via Localhost")
+    wait_for_text(page, "#voice-zoe", "Zoë Via Localhost")  # the event stream answers it too
+    assert server.request("/posts/alpha/", host=f"localhost:{server.port}")[0] == 200
+    assert_refused(*server.request("/posts/alpha/", host=f"{FOREIGN}:{server.port}"), FOREIGN)
+
+
+def test_on_every_address_ip_addresses_are_served_and_names_refused(post_site, start_server):
+    """`--host 0.0.0.0` (reached from another machine by its address): a rebinding page sends a name, never an IP."""
+    server = start_server(post_site, "--host", "0.0.0.0")
+    for host in (f"192.0.2.7:{server.port}", f"localhost:{server.port}", f"[2001:db8::7]:{server.port}"):
+        status, _, body = server.request("/posts/alpha/", host=host)
+        assert status == 200 and ZOE_WORDS in body.decode("utf-8"), host
+    assert_refused(*server.request("/posts/alpha/", host=f"{FOREIGN}:{server.port}"), FOREIGN)
+    assert_refused(*server.request("/__roundup/events", host=f"{FOREIGN}:{server.port}"), FOREIGN)

@@ -117,6 +117,21 @@ CASES = {
                                                       "output: posts\n"), "site.yml", 3, ["output"]),
     "output is site": (lambda s: s.write("site.yml", "title: T\nbase_url: https://example.org/\n"
                                                      "output: .\n"), "site.yml", 3, ["output"]),
+    "email with a space": (profile("name: Zoe\nemail: 'zoe quill@example.org'\n"), P, 2, ["email", "spaces"]),
+    "email carrying a header": (profile('name: Zoe\nemail: "zoe@example.org\\nBcc: all@example.net"\n'), P, 2,
+                                ["email", "line breaks"]),
+    "email without @": (profile("name: Zoe\nemail: zoe.example.org\n"), P, 2, ["email", "@"]),
+    "email with a display name": (profile("name: Zoe\nemail: Zoe Quill <zoe@example.org>\n"), P, 2,
+                                  ["email", "without a name"]),
+    "two emails": (profile("name: Zoe\nemail: zoe@example.org, zq@example.org\n"), P, 2, ["email", "one address"]),
+    "email the parser refuses": (profile("name: Zoe\nemail: zoe..quill@example.org\n"), P, 2,
+                                 ["email", "not an e-mail address"]),
+    "editor email with a name": (lambda s: s.write("site.yml", "title: T\nbase_url: https://example.org/\n"
+                                                               "editor:\n  name: Ed\n  email: Ed <ed@example.com>\n"),
+                                 "site.yml", 5, ["email", "without a name"]),
+    "mail tls and starttls": (lambda s: s.write("site.yml", "title: T\nbase_url: https://example.org/\nmail:\n"
+                                                            "  tls: true\n  starttls: true\n"),
+                              "site.yml", 5, ["starttls", "tls", "cannot both"]),
 }
 
 
@@ -236,3 +251,25 @@ def test_broken_approvals_file_is_reported_with_its_path(site: Site):
     assert result.returncode == 1
     assert_problem(result.stderr, "posts/alpha/approvals.yml", ANY, "yaml")
     assert not (site.root / "_site").exists()
+
+
+@pytest.mark.parametrize("where, email", [("contributor", "zoe quill@example.org"),
+                                          ("contributor", "zoe@example.org\nBcc: all@example.net"),
+                                          ("editor", "ed@example.com\r\nBcc: all@example.net"),
+                                          ("editor", "Ed <ed@example.com>")])
+def test_a_malformed_email_stops_every_command_at_its_line_not_with_a_traceback(site: Site, where: str, email: str):
+    """`invite` used to build the message and fail on the address with a Python traceback."""
+    site.post("alpha", title="Alpha", prompt="What makes a partnership last?", voices=["zoe"])
+    site.contributor("zoe", name="Zoe Quill", email=email if where == "contributor" else "zoe@example.org")
+    if where == "editor":
+        site.config(editor={"name": "Ed Itor", "email": email})
+    path = P if where == "contributor" else "site.yml"
+    line = next(n for n, text in enumerate(site.read(path).splitlines(), 1) if text.strip().startswith("email:"))
+    before = tree_bytes(site.root)
+    for command in (["check"], ["build"], ["invite", "alpha"], ["invite", "alpha", "--send"], ["status"]):
+        result = site.run(*command)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert_problem(result.stderr, path, line, "`email`")
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+    assert tree_bytes(site.root) == before
+    assert not (site.root / "_previews").exists()

@@ -5,7 +5,7 @@ Every file is a template. Placeholders: {{editor}} (the editor's address), {{sen
 our message they reply to, "<...>"), {{token}} (an approval token) and {{title}} (the post's title);
 {{token_head}} and {{token_tail}} are the token split after 24 characters, for the cases where mail wrapped
 it. Values must be printable ASCII. Each Case says which voice state it arrives in and the outcome inbox
-must reach ("answer", "approval", "change", "set-aside"); the lead's tests substitute a real token.
+must reach ("answer", "approval", "comment", "set-aside"); the lead's tests substitute a real token.
 
 Quoted-printable and base64 parts hold the placeholders in their *decoded* text: render() decodes such a
 part, substitutes, and encodes it again the way the client did (QP lines soft-broken at 76 columns, so
@@ -45,7 +45,7 @@ class Case:
     voice: str
     """The state the voice is in when this arrives: "unanswered" (invitation reply) or "previewed"."""
     outcome: str
-    """What inbox must do with it: "answer", "approval", "change" or "set-aside"."""
+    """What inbox must do with it: "answer", "approval", "comment" or "set-aside"."""
     new_text: str
     """parse(...).new_text exactly, as a template."""
     key: str
@@ -101,7 +101,9 @@ def render(case: Case | str, **given: str) -> bytes:
     return _fill_bytes(raw, filled)
 
 
-ANSWER, APPROVAL, CHANGE, SET_ASIDE = "answer", "approval", "change", "set-aside"
+ANSWER, APPROVAL, COMMENT, SET_ASIDE = "answer", "approval", "comment", "set-aside"
+"""A reply in a preview's thread with words and no signed marker is a comment: it never asks for changes by
+itself (only the Ask-for-changes button's marker does)."""
 UNANSWERED, PREVIEWED = "unanswered", "previewed"
 
 CASES = (
@@ -112,7 +114,7 @@ CASES = (
          "<CAJx7fQ0y5Wm3Hq+2xTs1kP8dZ4vN9rL@mail.gmail.com>",
          notes="starts with \"On\": email-reply-parser glues it to the quoted lines up to \"wrote:\""),
     Case("gmail_inline_latin1.eml", "Gmail: inline reply to the preview, ISO-8859-1, quoted-printable",
-         PREVIEWED, CHANGE,
+         PREVIEWED, COMMENT,
          "Hi Sam, two small things, inline.\n\nCould you say \"my paper notebook\" instead of \"My notebook\"? "
          "And \"café\nnotebook\" would be even better, it's where I write.\n\nOtherwise it's fine. Merci!",
          "<CAJx7fQ3k2Pz8Hs7nTq1wE5yU0aB6cD@mail.gmail.com>", quoted_has_token=True,
@@ -133,7 +135,7 @@ CASES = (
          "I approve my words in \"{{title}}\" as shown in the preview.\n\nApproval code: {{token}}",
          "<CAJx7fQ5w3Er8Ty1uIo4pAs7Dd2Fg6H@mail.gmail.com>", thread=()),
     Case("gmail_change_top_posted.eml", "Gmail: a change request top-posted over the quoted preview (token quoted)",
-         PREVIEWED, CHANGE,
+         PREVIEWED, COMMENT,
          "Can we cut the second sentence? I'd rather it end at \"never crashes\".",
          "<CAJx7fQ6q1Wz5Xe9rCt2vBy8Nu4Mi3K@mail.gmail.com>", quoted_has_token=True),
     Case("gmail_forward.eml", "Gmail: Fwd: of the invitation with a note above the forwarded block",
@@ -153,7 +155,7 @@ CASES = (
          "near São Bento.",
          "<AM6PR08MB4117C2D8E9F0A1B2C3D4E5F6A7B8C@AM6PR08MB4117.eurprd08.prod.outlook.com>"),
     Case("outlook_html_only.eml", "Outlook desktop: HTML only (windows-1252, quoted-printable), change request "
-         "above the quoted preview", PREVIEWED, CHANGE,
+         "above the quoted preview", PREVIEWED, COMMENT,
          "Sam – could you drop “still” from the first line? It sounds like I’m apologising.",
          "<VI1PR07MB6142D3E4F5A6B7C8D9E0F1A2B3C4D@VI1PR07MB6142.eurprd07.prod.outlook.com>",
          quoted_has_token=True),
@@ -168,7 +170,7 @@ CASES = (
          "bag when I teach workshops in schools.\n\nThat’s it really!",
          "<8F3E2A1C-4B5D-4E6F-9A0B-1C2D3E4F5A6B@example.org>"),
     Case("apple_inline_latin1.eml", "Apple Mail (macOS): plain only, inline under the quoted preview; "
-         "ISO-8859-1 quoted-printable", PREVIEWED, CHANGE,
+         "ISO-8859-1 quoted-printable", PREVIEWED, COMMENT,
          "Please write \"Paper never crashes\" in italics. Otherwise très bien, merci.",
          "<2B7C9D1E-3F4A-4B5C-8D6E-7F8A9B0C1D2E@example.org>", quoted_has_token=True),
     Case("apple_html_only.eml", "Apple Mail (older macOS): HTML only, \"On …, at …, X wrote:\" outside "
@@ -191,7 +193,7 @@ CASES = (
          "tells me the truth about every circuit I get wrong.",
          "<3a9f1c2e-7b4d-4e8a-9c1f-2d3e4f5a6b7c@example.org>"),
     Case("thunderbird_inline_de_latin1.eml", "Thunderbird (German, older): inline, \"Am … schrieb X:\", "
-         "ISO-8859-1 8bit, format=flowed", PREVIEWED, CHANGE,
+         "ISO-8859-1 8bit, format=flowed", PREVIEWED, COMMENT,
          "Könntest du \"My notebook\" durch \"My paper notebook\" ersetzen? Genau darum geht es mir.",
          "<7c2e4a9b-1d3f-4b5a-8e6c-9f0a1b2c3d4e@example.org>", quoted_has_token=True),
     Case("thunderbird_html_only.eml", "Thunderbird: HTML only, moz-cite-prefix and blockquote type=cite, "

@@ -12,11 +12,11 @@ from roundup import codes, live, sentmail, tokens, unsent
 from roundup.approvals import read_records, record, record_event
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fsutil import atomic_write
-from roundup.gate import Inclusion, PostStatus, VoiceState, assess_post
+from roundup.gate import PostStatus, assess_post
 from roundup.mailer import PRIVATE_FILE, Delivery, Outgoing, private_folder, send, write
 from roundup.messages import cancel_message, preview_message, require_editor_email, thank_message
 from roundup.model import Post, Site
-from roundup.preview import due, make_preview, voice_ids
+from roundup.preview import due, make_preview
 from roundup.cache import read_site
 from roundup.status import indexed, read_posts
 

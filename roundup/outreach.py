@@ -39,7 +39,9 @@ def invite(root: Path, slug: str, contributor_id: str | None, deliver: bool) -> 
         if contributor_id not in (None, voice.contributor_id):
             continue
         record = voice.record
-        if voice.state is not VoiceState.UNANSWERED:
+        if voice.state is VoiceState.OUT:
+            skipped.append(f"{voice.contributor_id}: is not taking part, so no invitation is needed")
+        elif voice.state is not VoiceState.UNANSWERED:
             skipped.append(f"{voice.contributor_id}: has answered already, so no invitation is needed")
         elif record and record.invited_at and not unsent.waiting(record.unsent, "invited"):
             skipped.append(f"{voice.contributor_id}: invited on {record.invited_at.date().isoformat()} "

@@ -9,12 +9,12 @@ from markupsafe import Markup
 
 from roundup import avatars, tokens
 from roundup.approvals import approved_copy
+from roundup.codes import Codes, codes_for
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError, UsageError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.i18n import Translator
-from roundup.codes import Codes, codes_for
 from roundup.messages import answer_links, words_for
 from roundup.model import Contributor, Post, Site
 from roundup.theme import environment, render_template, speaking, static_files

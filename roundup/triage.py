@@ -24,6 +24,8 @@ ANSWER_LIMIT = 20_000
 """Bytes: a longer answer is set aside for the editor, not written into a quote file."""
 _REPLY_SUBJECT = re.compile(r"^\s*\[?\s*(re|aw|sv|vs|antw|odp|ynt|rif|r|res|ré|atb|vá|απ|отв|回复|回覆|答复|答覆|返信"
                             r"|رد)\s*(\[\d+\]|\(\d+\))?\s*[:：]", re.I)
+MOST_CODES = 3
+"""A message carrying more codes than this is set aside without checking each (one answer has one)."""
 LOUD = "ASKS TO WITHDRAW"
 """What the line says when a message reads like a withdrawal: consent does not move, the editor decides."""
 
@@ -136,7 +138,10 @@ def _written(index: Index, reply: Reply, now: dt.datetime) -> list[tuple[str, co
     "Re:"), or in their new words (never inside a link, nor in text roundup wrote to that voice)."""
     subject = [] if _REPLY_SUBJECT.match(reply.subject) else tokens.find(reply.subject)
     found: list[tuple[str, codes.Checked | RoundupError]] = []
-    for code in dict.fromkeys([*subject, *tokens.find(reply.new_text)]):
+    candidates = list(dict.fromkeys([*subject, *tokens.find(reply.new_text)]))
+    if len(candidates) > MOST_CODES:  # nobody writes that many: set aside unread (each would be checked)
+        return [(code, RoundupError("one of many")) for code in candidates]
+    for code in candidates:
         try:
             if index.secret is None:
                 raise RoundupError("this site has no token secret, so no code can be genuine")

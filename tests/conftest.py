@@ -165,7 +165,7 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-STATES = ("approved", "pending", "stale", "declined", "unanswered")
+STATES = ("approved", "pending", "stale", "declined", "unanswered", "not taking part")
 
 
 def voice_states(status_output: str, slug: str) -> dict[str, str]:
@@ -177,8 +177,8 @@ def voice_states(status_output: str, slug: str) -> dict[str, str]:
     for line in lines[start + 1:]:
         if not line.startswith((" ", "\t")) or not line.strip():
             break
-        words = line.split()
-        state = next((w for w in words[1:] if w in STATES), None)
+        words = line.replace("not taking part", "not-taking-part").split()
+        state = next((w.replace("-", " ") for w in words[1:] if w.replace("-", " ") in STATES), None)
         if state:
             states[words[0]] = state
     return states

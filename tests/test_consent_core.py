@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from roundup import approvals, digest, gate, live, tokens
+from roundup import approvals, diff, digest, gate, live, tokens
 from roundup.approvals import Record
 from roundup.errors import Problems, RoundupError
 from roundup.gate import Inclusion, VoiceState
@@ -362,6 +362,15 @@ def test_an_approval_given_before_summary_and_tags_were_covered_stands_only_wher
     assert (edited.state, edited.reason) == (VoiceState.STALE, "quote edited since approval on 2026-03-10")
     current = record("zoe", "approved", digest.digest_of(now))
     assert voice_of(s, p, current).state is VoiceState.APPROVED  # a new approval needs no live version
+
+
+def test_what_changed_lists_summary_and_tags_only_where_the_approved_copy_holds_them():
+    old = digest.snapshot(post(summary="Five people.", tags=("tools",)), quote(), profile())
+    new = digest.snapshot(post(summary="All endorse it.", tags=("tools", "sponsored")), quote(), profile())
+    changed = diff.changes(old, new)
+    assert [c.label for c in changed] == ["Summary", "Tags"]
+    assert changed[1].segments == (diff.Segment("same", "tools"), diff.Segment("ins", "\nsponsored"))
+    assert diff.changes(version_1(old), new) == ()  # a copy of version 1 cannot tell what they were
 
 
 def test_a_build_keeps_what_it_publishes_as_the_live_version_once(tmp_path):

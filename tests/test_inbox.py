@@ -366,3 +366,28 @@ def test_the_round_trip_on_the_example_site_as_a_new_editor_runs_it(tmp_path: Pa
     assert [k for k, _ in inbox(site, third)] == ["approval"]
     site.build()
     assert 'id="voice-tomas"' in site.page("posts/late-nights/index.html")
+
+
+def test_count_me_out_is_recorded_shown_and_nobody_chases_them_after(round_trip: Site):
+    """lee's Count-me-out button from the invitation: not taking part; status says so, the post waits for the
+    editor to take them out of `voices`, and neither invite nor remind writes to them again."""
+    site = round_trip
+    [(kind, why)] = inbox(site, maildir(site, button(sent(site, "_previews/lee/alpha-invitation.eml"), "Count me out")))
+    assert kind == "not taking part" and why.startswith("lee is not taking part in alpha (Count-me-out button)")
+    assert site.states("alpha")["lee"] == "not taking part"
+    assert "out_at" in yaml.safe_load(site.read("posts/alpha/approvals.yml"))["lee"]
+    assert "lee: is not taking part" in site.ok("invite", "alpha").stdout
+    assert "lee: is not taking part; nothing to remind them of" in site.ok("remind", "alpha").stdout
+    assert "take them out of `voices`" in site.ok("status", "--post", "alpha").stdout
+
+
+def test_the_editor_decides_from_a_comment_or_records_that_someone_is_out(round_trip: Site):
+    site = answered(round_trip)
+    missing = site.run("decline", "zoe", "alpha", "--reason-from-comment")
+    assert missing.returncode == 1 and "posts/alpha/approvals.yml: has no comment from zoe" in missing.stderr
+    assert site.states("alpha")["zoe"] == "pending"  # nothing was recorded
+    inbox(site, maildir(site, reply(sent(site, "_previews/zoe/alpha.eml"), "Could you drop the last word?")))
+    assert "Recorded: zoe asked for changes" in site.ok("decline", "zoe", "alpha", "--reason-from-comment").stdout
+    assert yaml.safe_load(site.read("posts/alpha/approvals.yml"))["zoe"]["reason"] == "Could you drop the last word?"
+    assert "Recorded: sam is not taking part in alpha." in site.ok("decline", "sam", "alpha", "--not-taking-part").stdout
+    assert site.states("alpha") == {"zoe": "declined", "sam": "not taking part", "lee": "unanswered"}

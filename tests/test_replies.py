@@ -61,7 +61,7 @@ def test_the_corpus_covers_every_client_shape_and_outcome():
     for shape in ("fwd", "out-of-office", "x-autoreply", "precedence", "delivery failure", "approve button",
                   "wrapped", "continuation", "roundup approve --token", "soft break"):
         assert shape in shapes, shape
-    assert {c.outcome for c in CASES} == {"answer", "approval", "change", "set-aside"}
+    assert {c.outcome for c in CASES} == {"answer", "approval", "comment", "set-aside"}
     assert {c.voice for c in CASES} == {"unanswered", "previewed"}
     assert len({c.key for c in CASES}) == len(CASES)
 

@@ -42,7 +42,7 @@ def test_a_build_after_an_edit_assesses_only_the_edited_post(tmp_path: Path, mon
     edit_quote(site, "post-00006")
     report = build(site, drafts=drafts)
     assert read == ["post-00006"]
-    assert report.written > 0 if drafts else [held.slug for held in report.live] == ["post-00006"]  # online as approved
+    assert report.written > 0 if drafts else "post-00006" in [held.slug for held in report.live]  # online as approved
     assert tree_bytes(site / "_site") == cold(site, tmp_path / "cold", drafts)
 
 

@@ -139,7 +139,7 @@ def _handled(path: Path) -> set[str]:
     if not path.exists():
         return set()
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return {line.split("\t", 1)[0] for line in lines if line and not line.startswith("#")}
+    return {line.split("\t", 1)[0] for line in lines if line and not line.startswith("# ")}  # keys hold no space
 
 
 def _remember(path: Path, key: str, outcome: Outcome, now: dt.datetime) -> None:

@@ -173,7 +173,7 @@ def _signal(site: Site, index: Index, reply: Reply, thread: Voice | None, now: d
         return Outcome(Kind.ASIDE, f"{post.slug} is cancelled, so {cid}'s {kind.name.lower()} code was not recorded",
                        post, cid)
     profile = (site.contributors[cid].email or "").lower()
-    if reply.sender != profile:
+    if not profile or reply.sender != profile:  # no address on file, or none on the message: nobody's own
         command = f"roundup approve --token {code}" if kind is tokens.Kind.APPROVE else \
             f"roundup decline {cid} {post.slug}" + (" --not-taking-part" if kind is tokens.Kind.OUT else "")
         return Outcome(Kind.ASIDE, f"it carries {cid}'s code for {post.slug} but comes from "
@@ -218,7 +218,7 @@ def _words(index: Index, reply: Reply, voice: Voice) -> Outcome:
     """A reply in a voice's thread with no code: their answer, or a comment that decides nothing."""
     post, cid, state = voice.post, voice.status.contributor_id, voice.status.state
     about = f"{cid} in {post.slug}"
-    if reply.sender != voice.email:
+    if not voice.email or reply.sender != voice.email:
         return Outcome(Kind.ASIDE, f"a reply about {about}, but from {reply.sender or 'an unknown address'}, not the "
                                    f"address in contributors/{cid}.yml")
     if post.status == "cancelled":

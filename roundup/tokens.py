@@ -226,11 +226,6 @@ def _own(text: str, at: int) -> bool:
     return at == 0 or text[at - 1] in _OWN_WORD
 
 
-def kind_of(code: str) -> Kind | None:
-    """The kind a code's letters say it is (not checked: `verify` does that)."""
-    return _KINDS.get(code.strip().lower()[:len(PREFIX)])
-
-
 def _ref(secret: bytes, cid: str, slug: str) -> bytes:
     """Which voice a token is for, without naming it (the token stays short)."""
     return hmac.new(secret, f"ref\0{slug}\0{cid}".encode(), hashlib.sha256).digest()[:REF]

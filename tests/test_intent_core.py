@@ -27,7 +27,7 @@ from roundup import approvals, codes, consent, inbox, live, replies, sentmail, s
 from roundup.cache import read_site
 from roundup.digest import digest_of, post_snapshot
 from roundup.errors import Problems, RoundupError, UsageError
-from roundup.gate import VoiceState, assess_post
+from roundup.gate import Held, Inclusion, VoiceState, assess_post, held_reasons, post_reasons
 from roundup.mailer import Outgoing
 from roundup.model import Avatar, Contributor, Live, LiveVoice, Post, Profile, Quote
 from roundup.triage import Kind
@@ -340,6 +340,17 @@ def test_the_same_answer_again_finishes_a_run_cut_short_and_another_is_set_aside
                                                    "their words already and was not changed")
 
 
+def test_a_voice_that_left_after_answering_and_whose_words_were_removed_gets_no_answer_back(root: Path):
+    """kim answered by mail, then left, and the editor emptied her quote file: whatever she writes now (even the
+    four letters the mutation run puts in place of "no words") is a comment, never her quote again."""
+    answered(root, "Trust.\n")
+    site = read_site(root)
+    approvals.record(site, site.post("alpha"), "kim", "out")
+    Site(root).quote("alpha", "kim", "", prompt="What keeps a partnership alive?")
+    outcome = classify(root, mail("XXXX", KIM, "Kim Sato", "Re: An invitation", INVITE_ID))
+    assert (outcome.kind, outcome.contributor_id) == (Kind.COMMENT, "kim")
+
+
 def test_a_voice_that_left_and_writes_again_is_a_comment(root: Path):
     site = read_site(root)
     approvals.record_event(site, site.post("tools"), "kim", "invited", "<i-kim-tools@x>")
@@ -444,6 +455,17 @@ def test_a_code_is_read_against_the_voice_as_it_stands_now(world: Path):
     assert out.voice.state is VoiceState.UNANSWERED and not out.current
     with pytest.raises(RoundupError, match="this token is not valid"):
         codes.read(site, value, NOW, b"another secret")
+
+
+def test_an_approval_code_made_for_words_that_changed_since_says_to_send_a_new_preview(world: Path):
+    site = read_site(world)
+    with pytest.raises(RoundupError) as error:
+        consent.check_token(site, code(world, APPROVE, digest="sha256:" + "0" * 64), NOW)
+    assert error.value.lines() == [
+        "zoe's voice in alpha (the quote, their profile or the post's text) changed after this preview was sent, so "
+        "this code cannot approve it; nothing was recorded — send a new preview: roundup preview zoe --post alpha"]
+    status, claims = consent.check_token(site, code(world, APPROVE), NOW)
+    assert (status.post.slug, claims.contributor_id, claims.kind) == ("alpha", "zoe", APPROVE)
 
 
 def first_format(cid: str, slug: str) -> str:
@@ -959,6 +981,12 @@ CODE = "ru2" + "a" * 44
     ("Answer.\n\nAna Lima", "Ana Lima", "Answer."),
     ("Answer.\n\nLima", "Ana Lima", "Answer.\n\nLima"),  # the family name alone is no signature
     ("Trust\ue000 and\ue001 time.", "", "Trust and time."),  # the characters that mask never survive
+    ("Answer.\n\n\ue001__\nsig", "", "Answer."),  # and are taken out before anything reads the lines
+    ("> Q?\nA.\n\nVon: Ed\nGesendet: Montag\n\nalt", "", "A."),  # a quoted line first, then a header block
+    ("Intro.\nMore.\nAnd more.\nOn Mon, 7 Dec 2026, Ed <ed@x> wrote:\n> old question\nMy inline answer.\n> more", "",
+     "Intro.\nMore.\nAnd more.\n\nMy inline answer."),  # however far down the attribution is
+    ("Intro.\nOn Mon, 7 Dec 2026, Ed <ed@x> wrote:\nMy answer.\n> old", "", "Intro.\n\nMy answer."),
+    ("Answer.\nXxxx", "Xxxx", "Answer.\nXxxx"),  # no empty line above: no signature, whatever the name
     ("On Monday I said hello.\nLater Ed wrote: fine, thanks.", "", "On Monday I said hello.\nLater Ed wrote: fine, "
      "thanks."),  # never glued into one line
     ("Answer.\nThanks\nI will send more tomorrow.", "", "Answer.\nThanks\nI will send more tomorrow."),
@@ -1067,8 +1095,9 @@ LIVE_INTRO = "The editor's introduction,\nover two lines.\n\n<!-- voices -->\n\n
 
 @pytest.fixture(scope="module")
 def live_world(tmp_path_factory) -> Path:
-    """`tools` (intro, closing, summary, tags; zoe with a prompt, links and a remote picture; ana plain) and `plain`
-    (no text of the editor's), each approved by all its voices, so each has its published.yml."""
+    """`tools` (intro, closing, summary, tags; zoe with a prompt, links and a remote picture; ana plain), `plain`
+    (no text of the editor's) and `filler` (title and intro "XXXX"), each approved by all its voices, so each has
+    its published.yml."""
     s = Site(tmp_path_factory.mktemp("live") / "site")
     s.config()
     s.contributor("zoe", "Zoe Quill", email=ZOE, handle="@zoe", url="https://zoe.example/", bio="Writes *slowly*.",
@@ -1079,8 +1108,9 @@ def live_world(tmp_path_factory) -> Path:
                tags=["tools", "craft"], body=LIVE_INTRO)
     s.quote("tools", "zoe", "Zoe's words.\n", prompt="What lasts?")
     s.add_post("plain", {"ana": "Plain words.\n"}, title="Plain", body="")
+    s.add_post("filler", {"ana": "Filler words.\n"}, title="XXXX", body="XXXX\n")
     site = read_site(s.root)
-    for slug, people in (("tools", ("zoe", "ana")), ("plain", ("ana",))):
+    for slug, people in (("tools", ("zoe", "ana")), ("plain", ("ana",)), ("filler", ("ana",))):
         for cid in people:
             consent.answer(site, site.post(slug), cid, "approved")
     return s.root
@@ -1147,6 +1177,7 @@ def edited(text: str, case: str) -> str:
         "quote-as-text": text.replace("  quote:\n    prompt: What lasts?\n    body: Zoe's words.\n",
                                       "  quote: Zoe's words.\n"),
         "no-profile": text[:text.rindex("  profile:")],
+        "voice-as-text-then-one-without-id": text[:voices] + "voices:\n- just text\n- digest: x\n",
     }[case]
 
 
@@ -1170,9 +1201,27 @@ HAND = "the voice of {} is not what they approved (it was edited by hand); " + l
                               "profile; " + live.FIX]),
     ("quote-as-text", [f"{P}:15: a voice needs id, digest, quote and profile; {live.FIX}"]),
     ("no-profile", [f"{P}:32: a voice needs id, digest, quote and profile; {live.FIX}"]),
+    ("voice-as-text-then-one-without-id", [f"{P}:14: `voices` must hold one mapping per voice; {live.FIX}",
+                                           f"{P}:16: `id` is required",
+                                           f"{P}:16: a voice needs id, digest, quote and profile; {live.FIX}"]),
 ])
 def test_a_damaged_live_version_is_reported_at_its_line_and_never_shown(live_root: Path, case: str, problems):
     assert read_live(live_root, lambda text: edited(text, case)) == (None, problems)
+
+
+@pytest.mark.parametrize("edit, problem, voice_line", [
+    (lambda text: text.replace("title: XXXX\n", ""), "`title` is required", 10),
+    (lambda text: text.replace("intro: XXXX\n", "intro: []\n"), f"`intro` must be text, not a list; {live.FIX}", 11),
+], ids=["no-title", "intro-a-list"])
+def test_what_stands_in_for_a_missing_title_or_text_is_empty_never_any_words(live_root: Path, edit, problem: str,
+                                                                            voice_line: int):
+    """A post titled and introduced "XXXX" (the filler text of the mutation run): with the title or the text
+    gone from published.yml, the voice is checked against an empty one, and so reported as edited by hand."""
+    where = "posts/filler/published.yml"
+    line = 3 if problem.startswith("`title`") else 8
+    assert read_live(live_root, edit, "filler") == (None, [f"{where}:{line}: {problem}", f"{where}:{voice_line}: the "
+                                                           f"voice of ana is not what they approved (it was edited by "
+                                                           f"hand); {live.FIX}"])
 
 
 def test_a_profile_copy_roundup_never_wrote_is_refused_even_with_a_matching_digest(live_root: Path):
@@ -1221,3 +1270,166 @@ def test_the_live_profile_shows_a_picture_only_while_it_is_the_approved_one():
     assert shown((remote.source, remote.sha256), a_person(None)) == dataclasses.replace(approved, avatar=remote)
     assert shown((remote.source, remote.sha256), None) == dataclasses.replace(approved, avatar=remote)
     assert shown((remote.source, remote.sha256), a_person(here)) == dataclasses.replace(approved, avatar=remote)
+
+
+# ---- the consent core's newer parts: the lost secret, records of messages and comments, held posts --------------
+
+def two_posts(tmp_path: Path) -> Site:
+    s = Site(tmp_path / "site")
+    s.config()
+    s.contributor("zoe", "Zoe Quill", email=ZOE)
+    s.contributor("kim", "Kim Sato", email=KIM)
+    s.add_post("alpha", ["zoe"])
+    s.add_post("beta", ["kim"])
+    return s
+
+
+def test_a_lost_secret_is_an_error_naming_the_last_message_that_carried_codes(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("ROUNDUP_SECRET", raising=False)
+    s = two_posts(tmp_path)
+    s.write("posts/alpha/approvals.yml", b"# caf\xe9 (a byte that is no UTF-8, typed by hand)\nzoe:\n"
+            b"  previewed_at: '2026-11-02T10:00:00Z'\n  invited_at: 2026-11-05T10:00:00Z\n")
+    s.write("posts/beta/approvals.yml", 'kim:\n  reminded_at: "2026-11-09T10:00:00Z"\n')
+    for create in (False, True):
+        with pytest.raises(RoundupError) as error:
+            tokens.secret_for(s.root, create=create)
+        assert error.value.lines() == [
+            ".roundup/secret: is missing, but messages carrying codes signed with it were written (previews, "
+            "invitations or reminders; the last on 2026-11-09, in posts/beta/approvals.yml): those codes work only "
+            "with it. Restore .roundup/secret from a backup, or set ROUNDUP_SECRET to it; to start over with a new "
+            "secret (every code sent so far stops working), run `mkdir -p .roundup && touch .roundup/secret` and run "
+            "this command again"]
+    assert not (s.root / ".roundup").exists()
+    s.write(".roundup/secret", "")  # the editor chose to start over
+    secret = tokens.secret_for(s.root, create=False)
+    assert secret is None
+    secret = tokens.secret_for(s.root)
+    assert re.fullmatch(rb"[0-9a-f]{64}", secret) and (s.root / ".roundup/secret").read_bytes().strip() == secret
+    assert stat.S_IMODE((s.root / ".roundup/secret").stat().st_mode) == 0o600
+
+
+def test_a_site_that_never_sent_a_code_gets_a_secret_only_when_one_is_made(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("ROUNDUP_SECRET", raising=False)
+    s = two_posts(tmp_path)
+    s.write("posts/alpha/approvals.yml", "zoe:\n  commented_at: '2026-11-02T10:00:00Z'\n  comment: Fine.\n")
+    assert tokens.secret_for(s.root, create=False) is None and not (s.root / ".roundup").exists()
+    assert len(tokens.secret_for(s.root)) == 64
+
+
+def test_each_part_of_an_entry_is_read_and_a_bad_one_reported_at_its_line(tmp_path: Path):
+    s = two_posts(tmp_path)
+    s.add_post("gamma", ["zoe", "kim"])
+    gamma = read_site(s.root).post("gamma")  # read first: a broken approvals.yml stops read_site
+
+    def read(text: str) -> tuple[dict, list[str]]:
+        s.write("posts/gamma/approvals.yml", text)
+        problems = Problems()
+        return approvals.read_records(s.root, gamma, problems), [str(p) for p in problems.items]
+    records, problems = read(
+        "zoe:\n  previewed_at: '2026-11-02T10:00:00Z'\n  commented_at: '2026-11-03T11:00:00Z'\n  comment: Please fix "
+        "the name.\n  mail:\n  - <1.previewed@x>\n  - <2.reminded@x>\n  unsent:\n  - <2.reminded@x>\n"
+        "kim:\n  declined_at: '2026-11-04T10:00:00Z'\n  reason: No.\n")
+    assert problems == ["posts/gamma/approvals.yml:11: `digest` is required"]  # a decline names what it declined
+    zoe = records["zoe"]
+    assert (zoe.comment, zoe.commented_at, zoe.mail, zoe.unsent) == (
+        "Please fix the name.", dt.datetime(2026, 11, 3, 11, 0, tzinfo=dt.timezone.utc),
+        ("<1.previewed@x>", "<2.reminded@x>"), ("<2.reminded@x>",))
+    assert read("zoe:\n  commented_at: yesterday\n") == (
+        {}, ["posts/gamma/approvals.yml:2: `commented_at` must be a timestamp like 2026-03-01T09:30:00Z"])
+
+
+def test_recording_an_answer_gives_the_digest_it_recorded(tmp_path: Path):
+    s = two_posts(tmp_path)
+    s.quote("beta", "zoe", "")
+    s.post("beta", voices=["kim", "zoe"])
+    site = read_site(s.root)
+    beta = site.post("beta")
+    kim = next(v.digest for v in assess_post(site, beta).voices if v.contributor_id == "kim")
+    assert approvals.record(site, beta, "kim", "approved") == kim
+    assert approvals.record(site, beta, "zoe", "out") is None  # not taking part, with no words to approve
+
+
+def unsent_of(root: Path) -> dict:
+    entry_ = yaml.safe_load((root / "posts/alpha/approvals.yml").read_text(encoding="utf-8"))["zoe"]
+    return {key: entry_[key] for key in ("mail", "unsent") if key in entry_}
+
+
+def test_messages_written_and_not_sent_are_kept_until_sent_or_written_again(tmp_path: Path):
+    s = two_posts(tmp_path)
+    site = read_site(s.root)
+    alpha = site.post("alpha")
+
+    def event(name: str, message_id: str | None = None, **more) -> dict:
+        approvals.record_event(site, alpha, "zoe", name, message_id, **more)
+        return unsent_of(s.root)
+    assert event("invited", "<1.invited@x>", unsent=True) == {"mail": ["<1.invited@x>"], "unsent": ["<1.invited@x>"]}
+    assert event("reminded", "<2.reminded@x>", unsent=True)["unsent"] == ["<1.invited@x>", "<2.reminded@x>"]
+    assert event("invited", "<3.invited@x>", unsent=True)["unsent"] == ["<2.reminded@x>", "<3.invited@x>"]
+    assert event("invited", sent=("<3.invited@x>",))["unsent"] == ["<2.reminded@x>"]  # delivered
+    assert event("reminded", "<4.reminded@x>") == {"mail": ["<1.invited@x>", "<2.reminded@x>", "<3.invited@x>",
+                                                            "<4.reminded@x>"]}  # a new reminder, sent
+    s.write("posts/alpha/approvals.yml", "zoe:\n  unsent:\n  - 7\n  - <5.previewed@x>\n")
+    assert event("answered") == {"unsent": ["<5.previewed@x>"]}  # what is not a Message-ID goes
+
+
+# ---- gate: why a post is held, and who left ----------------------------------------------------------------------
+
+def test_why_a_post_is_held_back_apart_from_its_voices():
+    past, today = dt.date(2020, 1, 1), dt.date.today()
+    assert post_reasons(True, False, past, True) == ("the post's status is draft", "the post has no voices yet",
+                                                     "the deadline 2020-01-01 has passed")
+    assert post_reasons(False, True, today, True) == post_reasons(False, True, past, False) == \
+        post_reasons(False, True, None, True) == ()
+    assert held_reasons(False, True, past, True) == ("the deadline {date} has passed",)
+
+
+def test_a_held_post_is_kept_small_with_what_its_summary_says(tmp_path: Path):
+    s = two_posts(tmp_path)
+    s.contributor("ana", "Ana Lima", email=ANA)
+    s.add_post("tools", ["zoe", "ana"], deadline=dt.date(2030, 1, 1))
+    site = read_site(s.root)
+    for cid in ("zoe", "ana"):
+        consent.answer(site, site.post("tools"), cid, "approved")
+    s.quote("tools", "zoe", "Edited.\n")
+    site = read_site(s.root)
+    status = assess_post(site, site.post("tools"))
+    day = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    why = f"quote edited since approval on {day}"
+    assert Held.of(status) == Held("tools", "posts/tools/post.md", Inclusion.LIVE, False, 2, dt.date(2030, 1, 1),
+                                   (("zoe", "stale", why),), None,
+                                   f"the version approved on {day} stays online; the new version is waiting for zoe "
+                                   f"({why})")
+    s.quote("beta", "zoe", "")
+    s.post("beta", status="draft", voices=["kim", "zoe"])
+    site = read_site(s.root)
+    approvals.record(site, site.post("beta"), "zoe", "out")
+    status = assess_post(site, site.post("beta"))
+    assert status.voices[1].digest == ""  # no words: nothing to name
+    held = Held.of(status)
+    out = f"not taking part since {day}; take them out of `voices` in post.md to publish without them"
+    assert held == Held("beta", "posts/beta/post.md", Inclusion.DRAFT, True, 2, None,
+                        (("kim", "pending", "never previewed"), ("zoe", "not taking part", out)), None, None)
+
+
+def test_a_voice_that_leaves_a_live_post_by_the_editors_command_takes_it_down(tmp_path: Path):
+    s = two_posts(tmp_path)
+    s.contributor("ana", "Ana Lima", email=ANA)
+    s.add_post("tools", ["zoe", "ana"])
+    site = read_site(s.root)
+    for cid in ("zoe", "ana"):
+        consent.answer(site, site.post("tools"), cid, "approved")
+    day = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    approvals.record(site, site.post("tools"), "ana", "declined", reason="No.")
+    status = assess_post(site, site.post("tools"))
+    assert (status.inclusion, status.down) == (Inclusion.WITHHELD, f"ana declined on {day}, withdrawing their approval")
+    assert Held.of(status).down == status.down and Held.of(status).live_summary is None
+    approvals.record(site, site.post("tools"), "ana", "out", reason="Busy.")
+    status = assess_post(site, site.post("tools"))
+    assert (status.inclusion, status.down) == (Inclusion.WITHHELD, f"ana left on {day}, withdrawing their approval")
+    ana = status.voices[1]
+    assert (ana.name, ana.state, ana.reason) == (
+        "Ana Lima", VoiceState.OUT, f"not taking part since {day}: Busy.; take them out of `voices` in post.md to "
+                                    "publish without them")
+    assert ana.digest == ana.record.digest and ana.digest.startswith("sha256:")  # the words they have
+    approvals.record(site, site.post("tools"), "ana", "out", via="mail")
+    assert assess_post(site, site.post("tools")).inclusion is Inclusion.LIVE  # mail never takes it down

@@ -30,7 +30,7 @@ from roundup.theme import package_theme
 from roundup.validate import load_site
 from roundup.write import Ledger, Output
 
-FORMAT = (9, __version__, sys.version_info[:2])
+FORMAT = (10, __version__, sys.version_info[:2])
 """A cache written by another roundup or Python is ignored, never trusted."""
 STATE = "state.pickle"
 """What the last build wrote: small, enough to see that nothing changed. What it read is kept per post in the

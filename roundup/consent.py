@@ -141,7 +141,8 @@ def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> S
     records = read_records(site.config.root, post, Problems())
     told = [q.contributor_id for q in post.quotes] + [q.contributor_id for q in post.unanswered
                                                       if q.contributor_id in records and records[q.contributor_id].invited_at]
-    outgoing = [Outgoing(cid, cancel_message(site, post, site.contributors[cid], reason, was_online),
+    answered = {q.contributor_id for q in post.quotes}
+    outgoing = [Outgoing(cid, cancel_message(site, post, site.contributors[cid], reason, was_online, cid in answered),
                          site.config.previews / cid / f"{post.slug}.cancelled.eml")
                 for cid in told if cid in site.contributors]
     write(outgoing)

@@ -36,6 +36,17 @@ class Button:
     """A mailto: link that opens their reply, ready to send."""
 
 
+@dataclass(frozen=True, slots=True)
+class Items:
+    """A sentence ending in a colon and the list it introduces, one item a line (each item stands alone, so
+    it reads right in every language: no label lands mid-sentence)."""
+
+    lead: str
+    items: tuple[str, ...]
+
+    def text(self) -> str:
+        return "\n".join([self.lead, *(f"- {item}" for item in self.items)])
+
 
 def require_editor_email(site: Site) -> None:
     if not site.config.editor.email:
@@ -49,9 +60,14 @@ def words_for(site: Site, person: Contributor) -> Translator:
 
 
 def others(site: Site, post: Post, contributor_id: str, words: Translator, most: int = 3) -> str:
-    """The other voices of a post, by name, as their reader's language lists them: "Sam, Lee and 3 others"."""
-    names = [site.contributors[q.contributor_id].profile.name for q in (*post.quotes, *post.unanswered)
-             if q.contributor_id != contributor_id and q.contributor_id in site.contributors]
+    """The other voices of a post, answered or not, by name, as their reader's language lists them: "Sam, Lee and
+    3 others"."""
+    return listed([site.contributors[q.contributor_id].profile.name for q in (*post.quotes, *post.unanswered)
+                   if q.contributor_id != contributor_id and q.contributor_id in site.contributors], words, most)
+
+
+def listed(names: list[str], words: Translator, most: int = 3) -> str:
+    """Names as their reader's language lists them, the ones past `most` counted: "Sam, Lee and 3 others"."""
     if len(names) > most:
         rest = len(names) - most
         names = [*names[:most], words.ngettext("{n} other", "{n} others", rest).format(n=words.number(rest))]
@@ -94,9 +110,10 @@ def button_lines(site: Site, post: Post, person: Contributor) -> tuple[str, ...]
 
 def preview_message(site: Site, post: Post, person: Contributor, note: str | None, info: PreviewInfo,
                     attachment: bytes) -> EmailMessage:
-    """Asking one contributor to review exactly what will appear under their name."""
+    """Asking one contributor, who has answered, to review exactly what will appear under their name: thanks
+    for a first answer, or their last request or comment quoted back; the voices shown with theirs."""
     words = words_for(site, person)
-    t, company = words.gettext, others(site, post, person.id, words)
+    t, company = words.gettext, listed(list(info.alongside), words)
     request = []
     if info.comment_on:
         request = [t("On {day} you wrote:").format(day=info.comment_on), quoted(info.comment)]
@@ -108,20 +125,22 @@ def preview_message(site: Site, post: Post, person: Contributor, note: str | Non
         if info.changes:
             request.append(t("Here is the new version, for you to look at again."))
     paragraphs = [
-        t("Dear {name},").format(name=person.profile.name),
+        dear(person, words),
         *request,
         *([note] if note else []),
         _about(site, post, words) + (" " + t("Your voice appears alongside {others}.").format(others=company)
                                      if company else ""),
+        t("Thank you for your answer. Attached is a preview of exactly how the post will appear, with your voice "
+          "highlighted. Nothing is published under your name until you approve it.") if info.first_answer else
         t("Attached is a preview of exactly how the post will appear, with your voice highlighted. "
           "Nothing is published under your name until you approve it."),
     ]
     if info.changes:
-        changed = words.names(t(c.label) for c in info.changes)
-        paragraphs.append(t("Since you answered on {day}, this changed: {what}. The preview marks every change.")
-                          .format(day=info.answered_on, what=changed))
+        paragraphs.append(Items(t("What changed since you answered on {day} (the preview marks each change):")
+                                .format(day=info.answered_on), tuple(t(c.label) for c in info.changes)))
     if post.deadline:
-        paragraphs.append(t("Could you answer by {day}?").format(day=words.date(post.deadline)))
+        paragraphs.append(t("Could you approve it, or tell me what you'd like changed, by {day}?")
+                          .format(day=words.date(post.deadline)))
     paragraphs += [
         t("If everything is right, the Approve button writes your approval for you: just send that e-mail."),
         Button(t("Approve"), info.approve_mailto),
@@ -145,6 +164,11 @@ def _about(site: Site, post: Post, words: Translator) -> str:
     return words.gettext("I'm putting together “{title}” for {site}.").format(title=post.title, site=site.config.title)
 
 
+def dear(person: Contributor, words: Translator) -> str:
+    """The greeting: by the name they go by (`short_name`), else by their full name."""
+    return words.gettext("Dear {name},").format(name=person.profile.greeting_name)
+
+
 def _signed(closing: str, site: Site) -> str:
     return f"{closing}\n{site.config.editor.name}"
 
@@ -157,7 +181,7 @@ def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote
     t, company = words.gettext, others(site, post, person.id, words)
     question = quote.prompt or post.prompt
     paragraphs = [
-        t("Dear {name},").format(name=person.profile.name),
+        dear(person, words),
         *([quote.note] if quote.note else []),
         _about(site, post, words) + (" " + t("I'm also asking {others}.").format(others=company) if company else ""),
         *([t("The question:"), quoted(question)] if question else []),
@@ -172,25 +196,28 @@ def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote
                     paragraphs)
 
 
-def reminder_message(site: Site, post: Post, person: Contributor, codes: Codes) -> EmailMessage:
-    """A short, friendly reminder of what is waiting for them: their answer, or (with `codes.approve`, from
-    their preview) their look at the preview, with the same buttons as the preview; and Count me out."""
+@dataclass(frozen=True, slots=True)
+class Said:
+    """Something they wrote to the editor, and the day it was read."""
+
+    day: dt.date
+    text: str
+
+
+def reminder_message(site: Site, post: Post, person: Contributor, quote: Quote, codes: Codes,
+                     comment: Said | None = None) -> EmailMessage:
+    """A short, friendly reminder of what is waiting for them: their answer to the question (asked again), or
+    (with `codes.approve`, from their preview) their answer to the preview, with the same buttons as the
+    preview and their `comment` since then quoted back; and Count me out."""
     words = words_for(site, person)
     t = words.gettext
     if codes.approve is not None:
-        links = answer_links(site, post, codes, words)
-        approve, ask = links["approve"], links["changes"]
-        waiting = t("A gentle reminder about “{title}” for {site}: I'm still hoping for your look at the preview I "
-                    "sent, so I can publish with your approval.")
-        how = [t("The buttons below answer in one click; your preview is in my earlier e-mail."),
-               Button(t("Approve"), approve), Button(t("Ask for changes"), ask)]
+        about, how = _preview_waiting(site, post, codes, words, comment)
     else:
-        waiting = t("A gentle reminder about “{title}” for {site}: I'm still hoping for your answer to the "
-                    "question I sent; a paragraph or two is plenty.")
-        how = [t("Just reply to this e-mail with your answer.")]
+        about, how = _answer_waiting(site, post, quote, words)
     paragraphs: list = [
-        t("Dear {name},").format(name=person.profile.name),
-        waiting.format(title=post.title, site=site.config.title),
+        dear(person, words),
+        *about,
         *([t("The deadline is {day}.").format(day=words.date(post.deadline))] if post.deadline else []),
         *how,
         *_count_me_out(site, post, codes, words,
@@ -198,6 +225,36 @@ def reminder_message(site: Site, post: Post, person: Contributor, codes: Codes) 
         _signed(t("Thank you,"), site),
     ]
     return _message(site, person, words, t("A reminder: “{title}”").format(title=post.title), paragraphs)
+
+
+def _answer_waiting(site: Site, post: Post, quote: Quote, words: Translator) -> tuple[list, list]:
+    """What a reminder of an invitation says (the question again: theirs, else the post's), and how to answer."""
+    t, question = words.gettext, quote.prompt or post.prompt
+    where = {"title": post.title, "site": site.config.title}
+    how = [t("A paragraph or two is plenty: just reply to this e-mail with your answer.")]
+    if question:
+        return [t("A gentle reminder about “{title}” for {site}: I'm still hoping for your answer to this "
+                  "question:").format(**where), quoted(question)], how
+    return [t("A gentle reminder about “{title}” for {site}: I'm still hoping for your answer.").format(**where)], how
+
+
+def _preview_waiting(site: Site, post: Post, codes: Codes, words: Translator,
+                     comment: Said | None) -> tuple[list, list]:
+    """What a reminder of a preview says (after their comment: that it was read, and what they can still do),
+    and the preview's buttons."""
+    t, links = words.gettext, answer_links(site, post, codes, words)
+    where = {"title": post.title, "site": site.config.title}
+    buttons = [Button(t("Approve"), links["approve"]), Button(t("Ask for changes"), links["changes"])]
+    if comment is not None:
+        return [t("On {day} you wrote about “{title}”:").format(day=words.date(comment.day), **where),
+                quoted(comment.text),
+                t("Thank you: I've read it. I can only publish your words once you approve them. If the preview is "
+                  "right as it is, the Approve button below says so; if you'd like something changed, Ask for "
+                  "changes tells me what, and I'll send you a new preview.")], \
+            [t("Your preview is in my earlier e-mail."), *buttons]
+    return [t("A gentle reminder about “{title}” for {site}: I'm still hoping for your look at the preview I "
+              "sent, so I can publish with your approval.").format(**where)], \
+        [t("The buttons below answer in one click; your preview is in my earlier e-mail."), *buttons]
 
 
 def _count_me_out(site: Site, post: Post, codes: Codes, words: Translator, why: str) -> list:
@@ -208,9 +265,9 @@ def _count_me_out(site: Site, post: Post, codes: Codes, words: Translator, why: 
 
 
 def cancel_message(site: Site, post: Post, person: Contributor, reason: str | None = None,
-                   was_online: bool = False) -> EmailMessage:
-    """Telling one contributor that the post will not run (or was taken down), why, and what happens to
-    their words."""
+                   was_online: bool = False, answered: bool = True) -> EmailMessage:
+    """Telling one contributor that the post will not run (or was taken down), why, and (when they `answered`)
+    what happens to their words, or (when they were only invited) that no answer is needed."""
     words = words_for(site, person)
     t, where = words.gettext, {"title": post.title, "site": site.config.title}
     if was_online:
@@ -223,8 +280,10 @@ def cancel_message(site: Site, post: Post, person: Contributor, reason: str | No
         after = t("Thank you for the time and thought you gave it. Your words will not be published, here or "
                   "anywhere else; if I ever want to use them another way, I will ask you first.")
         subject = t("“{title}” will not be published")
+    if not answered:
+        after = t("So there's no need to answer my invitation.")
     paragraphs = [
-        t("Dear {name},").format(name=person.profile.name),
+        dear(person, words),
         news.format(**where),
         *([t("The reason:"), quoted(reason)] if reason else []),
         after,
@@ -241,7 +300,7 @@ def thank_message(site: Site, post: Post, person: Contributor, voice_url: str) -
     share = (t("I joined {others} in “{title}”, on {site}: {url}") if company
              else t("My voice is in “{title}”, on {site}: {url}"))
     paragraphs = [
-        t("Dear {name},").format(name=person.profile.name),
+        dear(person, words),
         t("“{title}” is now published on {site}, and your voice is here:").format(**where) + f"\n{voice_url}",
         *([t("You're in it alongside {others}.").format(others=company)] if company else []),
         t("If you'd like to share it, here is a line ready to post as your own:"),
@@ -267,8 +326,8 @@ def _message(site: Site, person: Contributor, words: Translator, subject: str, p
     msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
     msg["Message-ID"] = make_msgid(domain=(editor.email or "roundup.invalid").rpartition("@")[2])
-    text = [words.gettext("{label}: {link}").format(label=p.label, link=p.href) if isinstance(p, Button) else p
-            for p in paragraphs]
+    text = [words.gettext("{label}: {link}").format(label=p.label, link=p.href) if isinstance(p, Button)
+            else p.text() if isinstance(p, Items) else p for p in paragraphs]
     msg.set_content("\n\n".join(text) + "\n")
     msg.add_alternative(_html(paragraphs, words), subtype="html")
     msg["Content-Language"] = words.language.tag  # after the content: setting content clears Content-* headers
@@ -291,6 +350,10 @@ def _html(paragraphs: list, words: Translator) -> str:
     for text in paragraphs:
         if isinstance(text, Button):
             parts.append(f'<p><a href="{escape(text.href)}" class="button">{escape(text.label)}</a></p>')
+            continue
+        if isinstance(text, Items):
+            items = "".join(f"<li>{escape(item)}</li>" for item in text.items)
+            parts.append(f"<p>{escape(text.lead)}</p>\n<ul>{items}</ul>")
             continue
         if text.startswith("    "):
             parts.append(f"<pre><code>{escape(text.strip())}</code></pre>")

@@ -139,6 +139,14 @@ class Profile:
     links: tuple[Link, ...]
     avatar: Avatar | None
     bio: str
+    short_name: str | None = None
+    """The name they go by, to greet them with ("Priya", "Dr. Okafor"); None: their full `name`. Not shown on
+    the site, so not part of what they approve."""
+
+    @property
+    def greeting_name(self) -> str:
+        """The name to greet them with: the one they go by, else their full name (never a guessed first name)."""
+        return self.short_name or self.name
 
 
 @dataclass(frozen=True, slots=True)

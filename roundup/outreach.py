@@ -17,7 +17,7 @@ from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.mailer import Outgoing, write
 from roundup.messages import invitation_message, reminder_message, require_editor_email
 from roundup.model import Post, Site
-from roundup.preview import require_open, voice_ids
+from roundup.preview import open_comment, require_open, voice_ids
 from roundup.cache import read_site
 
 Made = tuple[Post, str, Outgoing, bool]
@@ -77,7 +77,7 @@ def remind(root: Path, slug: str | None, deliver: bool, now: dt.datetime | None 
             continue
         for voice, why in waiting:
             if why is None:
-                item = _reminder(site, status, voice, now)
+                item = reminder_for(site, status, voice, now)
                 made.append(_made(post, "reminded", item, voice.record if deliver else None))
             elif slug is not None or voice.state is not VoiceState.APPROVED:
                 skipped.append(f"{voice.contributor_id}: {why}" + ("" if slug else f" ({post.slug})"))
@@ -152,12 +152,14 @@ def _last_sent(record: Record) -> dt.datetime | None:
     return max((at for event, at in times.items() if at and not unsent.waiting(record.unsent, event)), default=None)
 
 
-def _reminder(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Outgoing:
+def reminder_for(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.datetime) -> Outgoing:
+    """The reminder due to one voice (the question again, or the preview's buttons), as `remind` writes it."""
     post, person = status.post, site.contributors[voice.contributor_id]
     previewed = voice.state is not VoiceState.UNANSWERED  # waiting on their look at the preview
     codes = codes_for(site, post.slug, person.id, voice.digest, tokens.expiry_for(post, now), approve=previewed,
                       changes=previewed, out=True)
-    message = reminder_message(site, post, person, codes)
+    quote = next(q for q in (*post.quotes, *post.unanswered) if q.contributor_id == person.id)
+    message = reminder_message(site, post, person, quote, codes, open_comment(voice.record) if previewed else None)
     return Outgoing(person.id, message, site.config.previews / person.id / f"{post.slug}-reminder.eml")
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup
 
 from roundup import avatars, tokens
-from roundup.approvals import approved_copy
+from roundup.approvals import Record, approved_copy
 from roundup.codes import Codes, codes_for
 from roundup.diff import Change, changes
 from roundup.digest import snapshot
 from roundup.errors import Problem, RoundupError, UsageError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.i18n import Translator
-from roundup.messages import answer_links, words_for
+from roundup.messages import Said, answer_links, words_for
 from roundup.model import Contributor, Post, Site
 from roundup.theme import environment, render_template, speaking, static_files
 from roundup.views import Views, as_preview, avatar_alt
@@ -45,6 +45,10 @@ class PreviewInfo:
     """When they last wrote a comment since their last answer (this preview answers it)."""
     comment: str | None = None
     """That comment, in their words, quoted back to them."""
+    first_answer: bool = False
+    """Their answer is new: nothing decided about it yet, no comment since (the message thanks them for it)."""
+    alongside: tuple[str, ...] = ()
+    """The names of the other voices whose words the page shows, in the post's order (the others by name only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +134,16 @@ def make_preview(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     codes = codes_for(site, post.slug, contributor.id, voice.digest, tokens.expiry_for(post, now), approve=True,
                       changes=True)
     frame = words_for(site, contributor)
-    info = _info(site, status, voice, contributor, codes, frame)
     views = Views(site, (status,), drafts=True)
-    view = views.view(post.slug)
+    view = as_preview(views.view(post.slug), contributor.id, _inline_avatars(site, status, contributor.id, views.words),
+                      published, views.words)
+    info = replace(_info(site, status, voice, contributor, codes, frame),
+                   alongside=tuple(v.name for v in view.voices if not v.awaiting and v.id != contributor.id))
     context = {
         "site": views.site_view, "root": config.base_url, "drafts": False, "preview": info,
         "canonical": view.abs_url if view.path in published else None,
         "inline_css": _inline_css(site),
-        "post": as_preview(view, contributor.id, _inline_avatars(site, status, contributor.id, views.words), published,
-                           views.words),
+        "post": view,
         "frame": {**speaking(frame), "lang": frame.language.tag, "dir": frame.direction},
         "share": None,  # a private file: no sharing card, no JSON-LD pointing at remote pictures
     }
@@ -158,13 +163,22 @@ def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contr
                     snapshot(post, quote, contributor.profile))
     answered = words.date(record.at.date()) if record and record.decision and shown else None
     declined = record is not None and record.decision == "declined"
-    commented = record is not None and record.commented_at is not None and record.comment and (
-        record.at is None or record.commented_at > record.at)
+    commented = open_comment(record) is not None
     return PreviewInfo(contributor.profile.name, editor.name, codes.approve or "", links["approve"], links["changes"],
                        words.date(post.deadline) if post.deadline else None, shown, answered,
                        words.date(record.at.date()) if declined else None, record.reason if declined else None,
                        words.date(record.commented_at.date()) if commented else None,
-                       record.comment if commented else None)
+                       record.comment if commented else None,
+                       first_answer=not (record and record.decision) and not commented)
+
+
+def open_comment(record: Record | None) -> Said | None:
+    """Their last comment, when it came after their last decision (nothing has answered it but a preview)."""
+    if record is None or record.commented_at is None or not record.comment:
+        return None
+    if record.at is not None and record.commented_at <= record.at:
+        return None
+    return Said(record.commented_at.date(), record.comment)
 
 
 def _inline_css(site: Site) -> Markup:

@@ -24,7 +24,7 @@ SITE_FIELDS = ("title", "base_url", "editor", "theme", "output", "previews", "la
                "paginate", "preview_others", "inbox", "remind_every")
 MAIL_FIELDS = ("host", "port", "tls", "starttls", "username", "password_env", "allow_plain_password")
 INBOX_FIELDS = ("host", "port", "tls", "starttls", "username", "password_env", "folder")
-PUBLIC_FIELDS = ("name", "handle", "url", "links", "avatar", "bio")
+PUBLIC_FIELDS = ("name", "short_name", "handle", "url", "links", "avatar", "bio")
 PRIVATE_FIELDS = ("email", "language")
 """Private profile fields roundup knows; any other key is the editor's own and private too, unless it looks
 like a typo of one of these or of a public field (then it is an error: a photo must not silently vanish)."""
@@ -254,12 +254,27 @@ def _contributor(root: Path, cid: str, doc: Document, problems: Problems, themes
         links=_links(f),
         avatar=_avatar(root, f),
         bio=f.text("bio", default="") or "",
+        short_name=_short_name(f),
     )
     email = f.email("email")
     language = _language(f, themes, languages) if "language" in doc.meta and themes is not None else None
     if len(problems.items) > before:
         return None
     return Contributor(id=cid, profile=profile, email=email, source=doc.path, language=language)
+
+
+def _short_name(f: Fields) -> str | None:
+    """The name they go by: one line of text, or absent (they are greeted by their full name)."""
+    if f.data.get("short_name") is None:
+        return None
+    value = f.text("short_name")
+    if value is None and isinstance(f.data.get("short_name"), str):
+        f.error("short_name", "must not be empty: write the name they go by, or leave the line out to greet them "
+                              "by their full `name`")
+    elif value is not None and ("\n" in value or "\r" in value):
+        f.error("short_name", "must be one line: the name they go by, as in `short_name: Priya`")
+        return None
+    return value
 
 
 def _links(f: Fields) -> tuple[Link, ...]:

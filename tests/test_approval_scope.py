@@ -68,8 +68,8 @@ def test_a_new_summary_or_tag_waits_for_everyone_and_status_says_which(approved:
 def test_the_preview_marks_a_new_summary_and_tag_in_the_contributors_language(approved: Site):
     write_alpha(approved, summary=EVIL, tags=("tools", "sponsored"))
     approved.ok("preview", "--post", "alpha")
-    for cid, summary, tags, said in (("sam", "Summary", "Tags", "this changed: Summary and Tags."),
-                                     ("zoe", "Résumé", "Mots-clés", "Résumé et Mots-clés")):
+    for cid, summary, tags, said in (("sam", "Summary", "Tags", "(the preview marks each change):\n- Summary\n- Tags\n"),
+                                     ("zoe", "Résumé", "Mots-clés", "dans l’aperçu)\u00a0:\n- Résumé\n- Mots-clés\n")):
         page = approved.read(f"_previews/{cid}/alpha.html")
         changes = re.search(r'<div class="preview-changes">.*?</div>', page, re.DOTALL).group(0)
         labels = re.findall(r"<dt>(.*?)</dt>", changes)

@@ -171,7 +171,7 @@ def test_remind_nudges_only_who_is_waiting_and_at_most_every_few_days(asking: Si
     assert not (asking.root / "_previews/kim/alpha-reminder.eml").exists()
     sam, zoe = eml(asking, "_previews/sam/alpha-reminder.eml"), eml(asking, "_previews/zoe/alpha-reminder.eml")
     assert plain_text(sam).startswith("Dear Sam Reyes,\n\nA gentle reminder about “Alpha Roundup”")
-    assert "Just reply to this e-mail with your answer." in plain_text(sam) and not TOKEN.search(plain_text(sam))
+    assert "just reply to this e-mail with your answer." in plain_text(sam) and not TOKEN.search(plain_text(sam))
     assert f"The deadline is {SOON:%B} {SOON.day}, {SOON.year}." in plain_text(zoe)
     token = TOKEN.search(plain_text(zoe)).group(0)
     assert "Ask for changes: mailto:" in plain_text(zoe)
@@ -199,6 +199,12 @@ def test_cancel_tells_the_invited_voices_too(asking: Site):
     asking.ok("invite", "alpha", "--contributor", "sam")
     result = asking.ok("cancel", "alpha")
     assert "sam: wrote" in result.stdout and "zoe: wrote" in result.stdout and "lee:" not in result.stdout
+    sam = plain_text(eml(asking, "_previews/sam/alpha.cancelled.eml"))
+    zoe = plain_text(eml(asking, "_previews/zoe/alpha.cancelled.eml"))
+    assert "So there's no need to answer my invitation." in sam  # only invited: nothing about their words
+    assert "your words" not in sam.lower() and "time and thought" not in sam
+    assert "Thank you for the time and thought you gave it. Your words will not be published" in zoe
+    assert "no need to answer" not in zoe
 
 
 def test_a_name_or_a_title_cannot_add_a_header_to_any_message(asking: Site):
@@ -323,3 +329,85 @@ def test_a_reminder_written_without_send_is_sent_by_the_next_send_without_waitin
     later = asking.ok("remind", "alpha", "--send")  # now it was sent: the next one waits `remind_every` days
     assert re.search(r"sam: last written to on \S+; the next reminder is due on", later.stdout), later.stdout
     assert len(smtp_server.received) == 1
+
+
+def test_messages_greet_by_the_name_they_go_by_else_by_their_full_name(asking: Site):
+    asking.contributor("sam", "Sam Reyes", short_name="Dr. Reyes", email="sam@example.net")
+    asking.contributor("zoe", "Zoë Quill", short_name="Zoë", email="zoe@example.net")
+    asking.ok("check")
+    asking.ok("invite", "alpha")
+    asking.ok("preview", "zoe")
+    sam, lee, zoe = (eml(asking, rel) for rel in ("_previews/sam/alpha-invitation.eml",
+                                                  "_previews/lee/alpha-invitation.eml", "_previews/zoe/alpha.eml"))
+    assert plain_text(sam).startswith("Dear Dr. Reyes,\n") and "<p>Dear Dr. Reyes,</p>" in sam.get_body(("html",)).get_content()
+    assert sam["To"] == "Sam Reyes <sam@example.net>"  # the address keeps the full name
+    assert "I'm also asking Zoë Quill and Lee Park." in plain_text(sam)  # others are named in full
+    assert plain_text(zoe).startswith("Dear Zoë,\n")
+    assert plain_text(lee).startswith("Dear Lee Park,\n")  # no short_name: the full name, never a guessed "Lee"
+    asking.ok("cancel", "alpha")
+    assert plain_text(eml(asking, "_previews/sam/alpha.cancelled.eml")).startswith("Dear Dr. Reyes,\n")
+
+
+def test_a_reminder_to_answer_asks_the_question_again_with_the_deadline(asking: Site):
+    asking.ok("invite", "alpha")
+    for cid in ("sam", "lee"):
+        shift(asking, "alpha", cid, 5)
+    asking.ok("remind", "alpha")
+    sam = plain_text(eml(asking, "_previews/sam/alpha-reminder.eml"))
+    lee = plain_text(eml(asking, "_previews/lee/alpha-reminder.eml"))
+    deadline = f"The deadline is {SOON:%B} {SOON.day}, {SOON.year}."
+    assert ("for Test Roundups: I'm still hoping for your answer to this question:\n\n> What keeps a partnership "
+            f"alive?\n\n{deadline}\n\nA paragraph or two is plenty: just reply") in sam  # their own question
+    assert "> What makes a partnership last?\n\n" + deadline in lee and "What keeps" not in lee  # the post's
+    assert "<blockquote><p>What keeps a partnership alive?</p></blockquote>" in \
+        eml(asking, "_previews/sam/alpha-reminder.eml").get_body(("html",)).get_content()
+
+
+def comment(site: Site, slug: str, cid: str, text: str, day: dt.date) -> None:
+    """Their comment, as `roundup inbox` keeps it in approvals.yml."""
+    path = site.root / f"posts/{slug}/approvals.yml"
+    data = yaml.safe_load(path.read_text())
+    data[cid].update(comment=text, commented_at=f"{day.isoformat()}T12:00:00Z")
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def test_a_reminder_after_a_comment_quotes_it_and_says_what_happens_next(asking: Site):
+    asking.ok("preview", "zoe")
+    shift(asking, "alpha", "zoe", 5)
+    day = TODAY - dt.timedelta(days=1)
+    comment(asking, "alpha", "zoe", "Lovely! Could my photo be a little bigger?", day)
+    asking.ok("remind", "alpha")
+    message = eml(asking, "_previews/zoe/alpha-reminder.eml")
+    text = plain_text(message)
+    assert text.startswith(f"Dear Zoë Quill,\n\nOn {day:%B} {day.day}, {day.year} you wrote about “Alpha Roundup”:\n\n"
+                           "> Lovely! Could my photo be a little bigger?\n\nThank you: I've read it. I can only publish "
+                           "your words once you approve them."), text
+    assert "Ask for changes tells me what, and I'll send you a new preview." in text
+    assert "still hoping for your look" not in text  # they have looked: they wrote about it
+    assert re.search(r"^Approve: mailto:.*ru2", text, re.M) and "Ask for changes: mailto:" in text
+    assert "<blockquote><p>Lovely! Could my photo be a little bigger?</p></blockquote>" in \
+        message.get_body(("html",)).get_content()
+
+
+def test_the_preview_thanks_for_the_answer_and_names_only_the_voices_it_shows(asking: Site):
+    asking.ok("preview", "zoe")
+    text = plain_text(eml(asking, "_previews/zoe/alpha.eml"))
+    assert "\n\nThank you for your answer. Attached is a preview of exactly how the post will appear" in text
+    assert "appears alongside" not in text  # sam and lee have no words in it yet
+    assert "Could you answer" not in text
+    assert f"Could you approve it, or tell me what you'd like changed, by {SOON:%B} {SOON.day}, {SOON.year}?" in text
+    asking.quote("alpha", "sam", "Sam's words.\n")
+    asking.approve("sam", "alpha")
+    asking.ok("preview", "zoe")
+    text = plain_text(eml(asking, "_previews/zoe/alpha.eml"))
+    page = asking.read("_previews/zoe/alpha.html")
+    assert "Your voice appears alongside Sam Reyes." in text and "Lee Park" not in text
+    assert "Sam's words." in page  # the page shows sam's words
+    asking.quote("alpha", "lee", "Lee's words.\n")  # answered, not approved: on the page by name only
+    asking.ok("preview", "zoe")
+    assert "Your voice appears alongside Sam Reyes." in plain_text(eml(asking, "_previews/zoe/alpha.eml"))
+    assert "Lee's words." not in asking.read("_previews/zoe/alpha.html")
+    asking.config(preview_others="all")  # every voice's words shown: every one named
+    asking.ok("preview", "zoe")
+    assert "Your voice appears alongside Sam Reyes and Lee Park." in plain_text(eml(asking, "_previews/zoe/alpha.eml"))
+    assert "Lee's words." in asking.read("_previews/zoe/alpha.html")

@@ -153,7 +153,8 @@ def test_preview_page_is_unindexed_private_and_says_how_to_approve(consent_site:
     assert parse_qs(parts.query) == {"subject": [f"Changes to my words in “Alpha Roundup” {marker}"],
                                      "body": [f"What I would like changed:\n\n\n\nReference: {marker}\n"]}
     assert "Please answer by <strong>January 31, 2099</strong>" in html  # as CLDR writes dates in English
-    assert "Could you answer by January 31, 2099?" in plain_text(eml(site, "zoe", "alpha"))
+    assert "Could you approve it, or tell me what you'd like changed, by January 31, 2099?" in \
+        plain_text(eml(site, "zoe", "alpha"))  # they have answered: it is their approval that is asked for
     beta = site.read("_previews/zoe/beta.html")
     assert "Please answer by" not in beta
     assert TOKEN_LINE.search(beta).group(1) != tokens[0]
@@ -200,7 +201,8 @@ def test_stale_preview_shows_word_diff_and_message_says_what_changed(consent_sit
     assert re.findall(r"<ins>(.*?)</ins>", changes) == ["red*"]
     assert "The *quick <del>" in changes
     text = plain_text(eml(site, "zoe", "alpha"))
-    answered = re.search(r"Since you answered on (\w+ \d+, \d{4}), this changed: Your words\.", text).group(1)
+    answered = re.search(r"^What changed since you answered on (\w+ \d+, \d{4}) \(the preview marks each change\):"
+                         r"\n- Your words\n\n", text, re.M).group(1)  # a list: each label stands on its own line
     assert dt.datetime.strptime(answered, "%B %d, %Y").date().isoformat() in utc_days()
 
 
@@ -225,7 +227,7 @@ def test_stale_after_an_edit_of_the_post_preview_says_what_changed(consent_site:
     assert changes, "a stale preview after an edit of the post shows no 'What changed' section"
     if shown:
         assert re.search(rf"<ins>[^<]*{shown}[^<]*</ins>", changes.group(0))
-    assert "this changed:" in plain_text(eml(site, "zoe", "alpha"))
+    assert "What changed since you answered on" in plain_text(eml(site, "zoe", "alpha"))
 
 
 def test_status_shows_when_a_pending_voice_was_previewed(consent_site: Site):

@@ -172,9 +172,11 @@ def invitation_message(site: Site, post: Post, person: Contributor, quote: Quote
                     paragraphs)
 
 
-def reminder_message(site: Site, post: Post, person: Contributor, codes: Codes) -> EmailMessage:
+def reminder_message(site: Site, post: Post, person: Contributor, codes: Codes,
+                     note: str | None = None) -> EmailMessage:
     """A short, friendly reminder of what is waiting for them: their answer, or (with `codes.approve`, from
-    their preview) their look at the preview, with the same buttons as the preview; and Count me out."""
+    their preview) their look at the preview, with the same buttons as the preview; and Count me out. A
+    private `note` comes right after the greeting, as in the invitation and the preview."""
     words = words_for(site, person)
     t = words.gettext
     if codes.approve is not None:
@@ -190,6 +192,7 @@ def reminder_message(site: Site, post: Post, person: Contributor, codes: Codes) 
         how = [t("Just reply to this e-mail with your answer.")]
     paragraphs: list = [
         t("Dear {name},").format(name=person.profile.name),
+        *([note] if note else []),
         waiting.format(title=post.title, site=site.config.title),
         *([t("The deadline is {day}.").format(day=words.date(post.deadline))] if post.deadline else []),
         *how,

@@ -165,6 +165,7 @@ def test_invite_preview_remind_thanks_is_one_conversation_per_person(asking: Sit
         fr.gettext("Please review your words in “{title}”").format(title="Alpha Roundup")
     assert plain_text(by_person["zoe@example.net"][1]).startswith(fr.gettext("Dear {name},").format(name="Zoë Quill"))
     sam = by_person["sam@example.net"]
+    assert _ID.findall(str(sam[-1]["References"])) == [m["Message-ID"] for m in sam[:-1]]  # the whole chain
     assert entry(site, "alpha", "sam")["thread"] == [str(m["Message-ID"]) for m in sam]
     assert entry(site, "alpha", "sam")["thread_subject"] == str(sam[0]["Subject"])
     assert sam[0]["In-Reply-To"] is None and sam[0]["References"] is None  # the first one starts it
@@ -241,7 +242,7 @@ def test_a_reply_in_the_conversation_is_matched_to_its_person(asking: Site, smtp
     raw = {who: [r["raw"] for r in smtp_server.received if r["rcpt_tos"] == [f"{who}@example.net"]]
            for who in ("sam", "lee")}
     preview, reminder = raw["sam"][1], raw["lee"][1]
-    assert mc.read(preview).message["References"]  # the preview continues sam's conversation
+    assert mc.read(preview).message["In-Reply-To"]  # the preview continues sam's conversation
     box = mailbox.Maildir(site.root.parent / "Maildir", create=True)
     box.add(mc.thunderbird(preview, "sam@example.net", "Sam Reyes", "Could you cut the word 'mostly'?"))
     box.add(mc.gmail(reminder, "lee@example.net", "Lee Park", "Showing up, every week."))

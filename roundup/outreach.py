@@ -48,7 +48,8 @@ def invite(root: Path, slug: str, contributor_id: str | None, deliver: bool) -> 
             skipped.append(f"{voice.contributor_id}: invited on {record.invited_at.date().isoformat()} "
                            f"already; roundup remind {slug} sends a reminder when one is due")
         else:
-            quote, thread = next(q for q in post.unanswered if q.contributor_id == voice.contributor_id), thread_of(record)
+            quote = next(q for q in post.unanswered if q.contributor_id == voice.contributor_id)
+            thread = thread_of(record)
             note = fresh_note(thread, quote.note)
             message = invitation_message(site, post, site.contributors[voice.contributor_id], replace(quote, note=note),
                                          codes_for(site, slug, voice.contributor_id, "", tokens.expiry_for(

@@ -23,7 +23,7 @@ SOON = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=10)
 _ID = re.compile(r"<[^<>\s]+>")
 
 
-# ---- a JWZ threader, as mail clients thread (https://www.jwz.org/doc/threading.html, steps 1 to 3) ---------
+# ---- a JWZ threader, as mail clients thread (https://www.jwz.org/doc/threading.html, steps 1 to 4) ---------
 
 @dataclass(eq=False)
 class Container:
@@ -140,14 +140,16 @@ def asking(site: Site, smtp_server) -> Site:
 def test_invite_preview_remind_thanks_is_one_conversation_per_person(asking: Site, smtp_server):
     site = asking
     site.ok("invite", "alpha", "--send")  # sam, lee
-    site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?", note="Sam, your talk in May is why.")
+    site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?",
+               note="Sam, your talk in May is why.")
     site.ok("preview", "--post", "alpha", "--send")  # zoe, sam
     shift(site, "alpha", 5)
     site.ok("remind", "alpha", "--send")  # all three
     site.ok("approve", "zoe", "alpha")
     site.ok("approve", "sam", "alpha")
     site.ok("decline", "lee", "alpha", "--not-taking-part")
-    site.post("alpha", title="Alpha Roundup", deadline=SOON, voices=["zoe", "sam"], prompt="What makes a partnership last?")
+    site.post("alpha", title="Alpha Roundup", deadline=SOON, voices=["zoe", "sam"],
+              prompt="What makes a partnership last?")
     site.build()
     site.ok("thank", "alpha", "--send")  # zoe, sam
 
@@ -201,7 +203,8 @@ def test_a_record_without_a_thread_starts_one_and_the_answer_keeps_it(asking: Si
     for key in ("thread", "thread_subject", "notes_sent"):  # as an older roundup wrote it
         del data["sam"][key]
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?", note="Sam, your talk in May is why.")
+    site.quote("alpha", "sam", "Trust.\n", prompt="What keeps a partnership alive?",
+               note="Sam, your talk in May is why.")
     site.ok("preview", "sam", "--send")
     preview = smtp_server.to("sam@example.net")[-1]
     assert preview["In-Reply-To"] is None and str(preview["Subject"]).startswith("Please review")
@@ -296,3 +299,32 @@ def test_remind_note_is_a_private_quote_field_and_a_typo_of_it_is_named(asking: 
     site.quote("alpha", "zoe", "Zoë's words.\n", remind_notes="Typo.")
     assert_problem(site.run("check").stderr, "posts/alpha/quotes/zoe.md", 2, "unknown field `remind_notes`",
                    "did you mean 'remind_note'?")
+
+
+# ---- the headers, in process -----------------------------------------------------------------------------------
+
+def test_only_message_ids_roundup_writes_reach_the_headers_and_re_is_never_doubled():
+    from email.message import EmailMessage
+
+    from roundup.threads import Thread, continue_thread, fresh_note, note_digest
+
+    def message() -> EmailMessage:
+        made = EmailMessage()
+        made["Subject"], made["Message-ID"] = "A reminder: “Alpha”", "<9.reminded@example.com>"
+        return made
+
+    alone = message()
+    assert continue_thread(alone, Thread()) is alone and alone["In-Reply-To"] is None
+    assert str(alone["Subject"]) == "A reminder: “Alpha”"
+    sent = ("<1.invited@example.com>", "<2@example.com>\r\nBcc: evil@example.org", "<3 x@example.com>",
+            "<4.previewed@example.com>")
+    later = continue_thread(message(), Thread(sent, "An invitation:\n“Alpha”"))
+    assert later["In-Reply-To"] == "<4.previewed@example.com>" and later["Bcc"] is None
+    assert later["References"] == "<1.invited@example.com> <4.previewed@example.com>"
+    assert str(later["Subject"]) == "Re: An invitation: “Alpha”"
+    assert b"Bcc" not in bytes(later) and len(later.get_all("Subject")) == 1
+    assert str(continue_thread(message(), Thread(sent[:1], "RE: Alpha"))["Subject"]) == "RE: Alpha"
+    assert str(continue_thread(message(), Thread(sent[:1]))["Subject"]) == "Re: A reminder: “Alpha”"
+    said = Thread(notes=(note_digest("Sam, thanks."),))
+    assert fresh_note(said, " Sam, thanks.\n") is None and fresh_note(said, None) is None
+    assert fresh_note(said, "Sam, thanks again.") == "Sam, thanks again." == fresh_note(Thread(), "Sam, thanks again.")

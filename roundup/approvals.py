@@ -16,6 +16,7 @@ from roundup.errors import Problem, Problems, RoundupError
 from roundup.fields import Fields
 from roundup.fsutil import atomic_write, locked, remove_temporaries
 from roundup.load import LineDict, load_approvals_file, load_yaml_file, parse_yaml
+from roundup.threads import Thread, is_message_id, note_digest, one_line
 from roundup.unsent import event_of
 from roundup.yamlfast import Deferred
 from roundup.model import Post, Site
@@ -62,6 +63,8 @@ class Record:
     unsent: tuple[str, ...] = ()
     """The Message-IDs of the messages written to them without `--send` and not sent since (a later `--send`
     delivers them): a subset of `mail`."""
+    thread: Thread = Thread()
+    """What roundup sent them about this post (`--send`): the conversation each later message continues."""
 
     @property
     def contacted_at(self) -> dt.datetime | None:
@@ -136,11 +139,32 @@ def _record(path: str, data: LineDict, cid: Any, entry: Any, problems: Problems)
     if len(problems.items) > before:
         return None
     previewed_digest = _digest(f, "previewed_digest")
+    thread = _thread(f)
     if len(problems.items) > before:
         return None
     return Record(str(cid), decision, digest, at, f.text("via") or "cli", f.text("reason"),
                   content, previewed_at, previewed_digest, path, invited_at, answered_at, reminded_at, mail,
-                  f.text("comment"), commented_at, unsent=unsent)
+                  f.text("comment"), commented_at, unsent=unsent, thread=thread)
+
+
+def _thread(f: Fields) -> Thread:
+    """`thread` (the Message-IDs sent, oldest first), `thread_subject` and `notes_sent`, as roundup writes them:
+    a value edited by hand that could add a header is reported, never used."""
+    sent = tuple(m for m, _ in f.text_list("thread") or ())
+    wrong = next((m for m in sent if not is_message_id(m)), None)
+    if wrong is not None:
+        f.error("thread", f"must hold only Message-IDs written by roundup, like <1.2.invited@example.org> "
+                          f"(got {wrong[:80]!r}): remove that line, or the whole `thread`")
+    subject = f.text("thread_subject")
+    if subject is not None and one_line(subject) != subject:
+        f.error("thread_subject", "must be one line (it is the subject every later message continues): "
+                                  "join its lines, or remove it")
+    notes = tuple(n for n, _ in f.text_list("notes_sent") or ())
+    wrong = next((n for n in notes if not DIGEST.fullmatch(n)), None)
+    if wrong is not None:
+        f.error("notes_sent", f"must hold only digests written by roundup, sha256: and 64 hex digits (got "
+                              f"{wrong[:80]!r})")
+    return Thread(sent, subject, notes)
 
 
 DECISIONS = ("approved", "declined", "out")
@@ -201,7 +225,7 @@ def record(site: Site, post: Post, contributor_id: str, decision: str, via: str 
 
 
 KEPT = ("previewed_at", "previewed_digest", "invited_at", "answered_at", "reminded_at", "mail", "comment",
-        "commented_at", "unsent")
+        "commented_at", "unsent", "thread", "thread_subject", "notes_sent")
 """What an answer keeps of an entry: the history of the messages to them."""
 
 
@@ -226,6 +250,20 @@ def record_event(site: Site, post: Post, contributor_id: str, event: str, messag
         waiting += [str(message_id)] if message_id and unsent else []
         return {**new, "unsent": waiting} if waiting else new
     _update(site.config.root, post, contributor_id, change)
+
+
+def record_sent(site: Site, post: Post, contributor_id: str, message_id: str, subject: str,
+                note: str | None = None) -> None:
+    """Remember a message delivered to them about this post as the last of their conversation (the first
+    one's `subject` is the thread's), with the digest of the private `note` it carried, if any."""
+    def change(old: dict[str, Any]) -> dict[str, Any]:
+        sent = [m for m in old.get("thread") or () if isinstance(m, str)]
+        first = {} if sent and old.get("thread_subject") else {"thread_subject": one_line(subject)}
+        notes = [n for n in old.get("notes_sent") or () if isinstance(n, str)]
+        said = {"notes_sent": [*notes, note_digest(note)]} if note and note_digest(note) not in notes else {}
+        return {**old, "thread": [*sent, message_id], **first, **said}
+    if is_message_id(message_id):  # one roundup could not read back would only end the conversation
+        _update(site.config.root, post, contributor_id, change)
 
 
 def record_comment(site: Site, post: Post, contributor_id: str, text: str) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from roundup import codes, live, sentmail, tokens, unsent
-from roundup.approvals import read_records, record, record_event
+from roundup.approvals import Record, read_records, record, record_event, record_sent
 from roundup.errors import Problem, Problems, RoundupError
 from roundup.fsutil import atomic_write
 from roundup.gate import PostStatus, assess_post
@@ -19,6 +19,7 @@ from roundup.model import Post, Site
 from roundup.preview import due, make_preview
 from roundup.cache import read_site
 from roundup.status import indexed, read_posts
+from roundup.threads import Thread, continue_thread, fresh_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +66,13 @@ def preview(root: Path, contributor_id: str | None, slug: str | None, deliver: b
         private_folder(folder)
         html_path = folder / f"{status.post.slug}.html"
         atomic_write(html_path, made.html, PRIVATE_FILE)
-        note = next(q.note for q in status.post.quotes if q.contributor_id == voice.contributor_id)
-        message = preview_message(site, status.post, made.contributor, note, made.info, made.html)
+        thread = thread_of(voice.record)
+        note = fresh_note(thread, next(q.note for q in status.post.quotes if q.contributor_id == voice.contributor_id))
+        message = continue_thread(preview_message(site, status.post, made.contributor, note, made.info, made.html),
+                                  thread)
         unsent.tag(message, "previewed")
-        outgoing.append(Outgoing(voice.contributor_id, message, folder / f"{status.post.slug}.eml", html_path))
+        outgoing.append(Outgoing(voice.contributor_id, message, folder / f"{status.post.slug}.eml", html_path,
+                                 status.post, note))
     write(outgoing)
     for (status, voice), item in zip(pending.voices, outgoing):  # only once the page and message are on disk
         record_event(site, status.post, voice.contributor_id, "previewed", str(item.message["Message-ID"]),
@@ -142,8 +146,9 @@ def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> S
     told = [q.contributor_id for q in post.quotes] + [q.contributor_id for q in post.unanswered
                                                       if q.contributor_id in records and records[q.contributor_id].invited_at]
     answered = {q.contributor_id for q in post.quotes}
-    outgoing = [Outgoing(cid, cancel_message(site, post, site.contributors[cid], reason, was_online, cid in answered),
-                         site.config.previews / cid / f"{post.slug}.cancelled.eml")
+    outgoing = [Outgoing(cid, continue_thread(cancel_message(site, post, site.contributors[cid], reason, was_online,
+                                                             cid in answered), thread_of(records.get(cid))),
+                         site.config.previews / cid / f"{post.slug}.cancelled.eml", post=post)
                 for cid in told if cid in site.contributors]
     write(outgoing)
     return finish(site, outgoing, deliver)
@@ -160,14 +165,20 @@ def thank(root: Path, slug: str, deliver: bool) -> Sent:
         waiting = "; ".join([*status.post_reasons, *(f"{v.contributor_id}: {v.reason}" for v in status.pending)])
         raise RoundupError([Problem(post.source, None, f"is not published ({waiting or post.status}); "
                                                        "thank-you notes go out once it is")])
-    base = site.config.base_url
+    base, records = site.config.base_url, {v.contributor_id: v.record for v in status.voices}
     outgoing = [Outgoing(q.contributor_id,
-                         thank_message(site, shown, site.contributors[q.contributor_id],
-                                       f"{base}posts/{post.slug}/#voice-{q.contributor_id}"),
-                         site.config.previews / q.contributor_id / f"{post.slug}.thanks.eml")
+                         continue_thread(thank_message(site, shown, site.contributors[q.contributor_id],
+                                                       f"{base}posts/{post.slug}/#voice-{q.contributor_id}"),
+                                         thread_of(records.get(q.contributor_id))),
+                         site.config.previews / q.contributor_id / f"{post.slug}.thanks.eml", post=post)
                 for q in shown.quotes if q.contributor_id in site.contributors]
     write(outgoing)
     return finish(site, outgoing, deliver)
+
+
+def thread_of(record: Record | None) -> Thread:
+    """Their conversation about the post so far (none yet without a record)."""
+    return record.thread if record else Thread()
 
 
 def finish(site: Site, outgoing: list[Outgoing], deliver: bool, events: Sequence[tuple[Post, str]] = (),
@@ -183,6 +194,10 @@ def finish(site: Site, outgoing: list[Outgoing], deliver: bool, events: Sequence
     for item, (post, event) in zip(outgoing, events):
         if str(item.message["Message-ID"]) in went:
             record_event(site, post, item.contributor_id, event, sent=(str(item.message["Message-ID"]),))
+    for item in outgoing:  # each one delivered continues their conversation about the post
+        if item.post is not None and str(item.message["Message-ID"]) in went:
+            record_sent(site, item.post, item.contributor_id, str(item.message["Message-ID"]),
+                        str(item.message["Subject"]), item.note)
     no_email = tuple(dict.fromkeys(o.contributor_id for o in outgoing if not o.message["To"]))
     return Sent(tuple(outgoing), delivery.failures, setting=delivery.setting, no_email=no_email, sent=went,
                 earlier=earlier)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from roundup.errors import Problem
 from roundup.fsutil import atomic_write
-from roundup.model import MailConfig
+from roundup.model import MailConfig, Post
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,10 @@ class Outgoing:
     """Where the message is kept: <previews>/<contributor>/<name>.eml."""
     page: Path | None = None
     """The preview page written beside the message (attached to it), if any."""
+    post: Post | None = None
+    """The post it is about: once delivered, it is the latest message of their conversation about it."""
+    note: str | None = None
+    """The editor's private note it carries: once delivered, later messages leave it out until it changes."""
 
 
 PRIVATE_FOLDER = 0o700

@@ -205,10 +205,11 @@ class Said:
 
 
 def reminder_message(site: Site, post: Post, person: Contributor, quote: Quote, codes: Codes,
-                     comment: Said | None = None) -> EmailMessage:
+                     comment: Said | None = None, note: str | None = None) -> EmailMessage:
     """A short, friendly reminder of what is waiting for them: their answer to the question (asked again), or
     (with `codes.approve`, from their preview) their answer to the preview, with the same buttons as the
-    preview and their `comment` since then quoted back; and Count me out."""
+    preview and their `comment` since then quoted back; and Count me out. A private `note` comes right after
+    the greeting, as in the invitation and the preview."""
     words = words_for(site, person)
     t = words.gettext
     if codes.approve is not None:
@@ -217,6 +218,7 @@ def reminder_message(site: Site, post: Post, person: Contributor, quote: Quote, 
         about, how = _answer_waiting(site, post, quote, words)
     paragraphs: list = [
         dear(person, words),
+        *([note] if note else []),
         *about,
         *([t("The deadline is {day}.").format(day=words.date(post.deadline))] if post.deadline else []),
         *how,

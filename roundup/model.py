@@ -175,6 +175,8 @@ class Quote:
     source: str
     lang: str | None = None
     """The language the words are written in (BCP 47), when not the site's: the voice's `lang` attribute."""
+    remind_note: str | None = None
+    """Private: the editor's personal line for their next reminder."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from roundup import tokens, unsent
 from roundup.approvals import Record, record_event
 from roundup.codes import codes_for
-from roundup.consent import Sent, finish
+from roundup.consent import Sent, finish, thread_of
 from roundup.errors import Problem, RoundupError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.mailer import Outgoing, write
@@ -19,6 +19,7 @@ from roundup.messages import invitation_message, reminder_message, require_edito
 from roundup.model import Post, Site
 from roundup.preview import open_comment, require_open, voice_ids
 from roundup.cache import read_site
+from roundup.threads import continue_thread, fresh_note
 
 Made = tuple[Post, str, Outgoing, bool]
 """A message of a run: its post, the event it is written for, the message, and whether an earlier run wrote it."""
@@ -48,11 +49,14 @@ def invite(root: Path, slug: str, contributor_id: str | None, deliver: bool) -> 
                            f"already; roundup remind {slug} sends a reminder when one is due")
         else:
             quote = next(q for q in post.unanswered if q.contributor_id == voice.contributor_id)
-            message = invitation_message(site, post, site.contributors[voice.contributor_id], quote,
+            thread = thread_of(record)
+            note = fresh_note(thread, quote.note)
+            message = invitation_message(site, post, site.contributors[voice.contributor_id], replace(quote, note=note),
                                          codes_for(site, slug, voice.contributor_id, "", tokens.expiry_for(
                                              post, dt.datetime.now(dt.timezone.utc)), out=True))
             path = site.config.previews / voice.contributor_id / f"{slug}-invitation.eml"
-            made.append(_made(post, "invited", Outgoing(voice.contributor_id, message, path), record))
+            item = Outgoing(voice.contributor_id, continue_thread(message, thread), path, post=post, note=note)
+            made.append(_made(post, "invited", item, record))
     return replace(_deliver(site, made, deliver), skipped=tuple(skipped))
 
 
@@ -159,8 +163,12 @@ def reminder_for(site: Site, status: PostStatus, voice: VoiceStatus, now: dt.dat
     codes = codes_for(site, post.slug, person.id, voice.digest, tokens.expiry_for(post, now), approve=previewed,
                       changes=previewed, out=True)
     quote = next(q for q in (*post.quotes, *post.unanswered) if q.contributor_id == person.id)
-    message = reminder_message(site, post, person, quote, codes, open_comment(voice.record) if previewed else None)
-    return Outgoing(person.id, message, site.config.previews / person.id / f"{post.slug}-reminder.eml")
+    thread = thread_of(voice.record)
+    note = fresh_note(thread, quote.remind_note)
+    message = continue_thread(reminder_message(site, post, person, quote, codes,
+                                               open_comment(voice.record) if previewed else None, note), thread)
+    return Outgoing(person.id, message, site.config.previews / person.id / f"{post.slug}-reminder.eml", post=post,
+                    note=note)
 
 
 def _open_post(site: Site, slug: str, contributor_id: str | None, what: str) -> Post:

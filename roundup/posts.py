@@ -18,7 +18,7 @@ from roundup.model import STATUSES, Contributor, Live, Post, Quote
 from roundup.progress import SILENT, Progress
 
 POST_FIELDS = ("title", "date", "summary", "tags", "voices", "status", "deadline", "prompt")
-QUOTE_FIELDS = ("prompt", "note", "lang")
+QUOTE_FIELDS = ("prompt", "note", "remind_note", "lang")
 VOICES_MARKER = re.compile(r"^[ \t]*<!--[ \t]*voices[ \t]*-->[ \t]*$", re.MULTILINE)
 
 
@@ -267,7 +267,7 @@ def _quote(root: Path, path: Path, problems: Problems) -> Quote | None:
     if lang is not None and not LANGUAGE_TAG.match(lang):
         f.error("lang", f"is not a language tag (got {lang[:40]!r}): write one like en, fr, pt-BR or zh-Hans")
     lang = lang.replace("_", "-") if lang else None
-    quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path, lang)
+    quote = Quote(path.stem, f.text("prompt"), body, f.text("note"), doc.path, lang, f.text("remind_note"))
     return quote if len(problems.items) == before else None
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from roundup import approvals, diff, digest, gate, live, tokens
+from roundup import approvals, diff, digest, gate, live, threads, tokens
 from roundup.approvals import Record
 from roundup.errors import Problems, RoundupError
 from roundup.gate import Inclusion, VoiceState
@@ -450,6 +450,30 @@ def test_record_keeps_every_other_entry_and_previews_keep_the_answer(tmp_path):
     assert records["zoe"].previewed_at is not None and records["zoe"].via == "token"
 
 
+def test_each_message_sent_continues_their_thread_and_an_answer_keeps_it(tmp_path):
+    write_post(tmp_path)
+    s, p = site(tmp_path, "zoe", "sam"), post(quote("zoe"), quote("sam"))
+    approvals.record_sent(s, p, "zoe", "<1.invited@example.org>", "An\ninvitation", "A note.")
+    approvals.record_sent(s, p, "zoe", "<2.previewed@example.org>", "Please review", "A note.")
+    approvals.record_sent(s, p, "zoe", "<3.reminded@example.org>", "Re: An invitation")
+    approvals.record_sent(s, p, "zoe", "<4 x@example.org>", "Re: An invitation", "Never said.")  # unreadable: left out
+    approvals.record_sent(s, p, "zoe", "<5@example.org>", "Re: An invitation", "Another note.")
+    approvals.record(s, p, "zoe", "approved")
+    ids = ["<1.invited@example.org>", "<2.previewed@example.org>", "<3.reminded@example.org>", "<5@example.org>"]
+    notes = [threads.note_digest("A note."), threads.note_digest("Another note.")]
+    data = entries(tmp_path)
+    assert set(data) == {"zoe"} and data["zoe"]["thread"] == ids and data["zoe"]["notes_sent"] == notes
+    assert data["zoe"]["thread_subject"] == "An invitation" and "approved_at" in data["zoe"]
+    assert approvals.read_records(tmp_path, p, Problems())["zoe"].thread == threads.Thread(
+        tuple(ids), "An invitation", tuple(notes))
+    data["zoe"]["thread_subject"] = ""  # lost: the next message's subject becomes it
+    (tmp_path / "posts/alpha/approvals.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    approvals.record_sent(s, p, "zoe", "<6@example.org>", "Re: An invitation")
+    assert entries(tmp_path)["zoe"]["thread_subject"] == "Re: An invitation"
+    approvals.record(s, p, "sam", "approved")  # an entry with no thread (as older roundups wrote them) has none
+    assert approvals.read_records(tmp_path, p, Problems())["sam"].thread == threads.Thread()
+
+
 def test_record_refuses_a_voice_not_in_the_post(tmp_path):
     write_post(tmp_path)
     with pytest.raises(RoundupError, match="'sam' is not a voice in this post"):
@@ -478,6 +502,10 @@ def test_an_unreadable_approvals_file_is_never_overwritten(tmp_path):
     ({"approved_at": "2026-03-01T10:00:00Z", "digest": "md5:" + "0" * 64}, "`digest` must be"),
     ({"approved_at": "yesterday", "digest": "sha256:" + "0" * 64}, "must be a timestamp"),
     ({"previewed_at": "2026-03-01T10:00:00Z", "previewed_digest": "x"}, "`previewed_digest` must be"),
+    ({"thread": ["<1@example.org>", "<2@example.org>\r\nBcc: x@example.org"]}, "`thread` must hold only Message-IDs"),
+    ({"thread": "<1@example.org> <2@example.org>"}, "`thread` must hold only Message-IDs"),
+    ({"thread_subject": "Hello\nBcc: evil@example.org"}, "`thread_subject` must be one line"),
+    ({"notes_sent": ["sha256:" + "0" * 64, "sha256:abc"]}, "`notes_sent` must hold only digests"),
     ("approved", "must be a mapping"),
 ])
 def test_a_malformed_entry_is_reported_never_used(tmp_path, entry, words):

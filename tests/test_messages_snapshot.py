@@ -20,7 +20,10 @@ from roundup.codes import codes_for
 from roundup.gate import assess_post
 from roundup.messages import cancel_message, invitation_message, preview_message, thank_message
 from roundup.outreach import reminder_for
+from roundup.consent import thread_of
+from roundup.threads import continue_thread, fresh_note
 from roundup.preview import make_preview
+from roundup.errors import Problems
 from roundup.validate import load_site
 
 FIXTURES = Path(__file__).parent / "messages"
@@ -60,17 +63,17 @@ def round_trip(root: Path, language: str, clock: list[dt.datetime]) -> Iterator[
     post, person = loaded.post(SLUG), loaded.contributors["priya"]
     quote = next(q for q in post.unanswered if q.contributor_id == "priya")
     out = codes_for(loaded, SLUG, "priya", "", tokens.expiry_for(post, NOW), out=True)
-    yield "invitation", invitation_message(loaded, post, person, quote, out)
-    yield "reminder-to-answer", reminder_for(loaded, *_voice(loaded, "priya"), NOW).message
+    yield "invitation", _sent(site.root, invitation_message(loaded, post, person, quote, out), quote.note)
+    yield "reminder-to-answer", _sent(site.root, reminder_for(loaded, *_voice(loaded, "priya"), NOW).message)
 
     site.quote(SLUG, "priya", "Trust, and a shared calendar.\n\nWe answer each other within a day.\n",
                note="Your talk in Lisbon is why I thought of you first.")
     yield "preview", _preview(site.root, clock, dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.timezone.utc))
-    yield "reminder-of-preview", reminder_for(*_loaded_voice(site.root, "priya"), NOW).message
+    yield "reminder-of-preview", _sent(site.root, reminder_for(*_loaded_voice(site.root, "priya"), NOW).message)
     clock[0] = dt.datetime(2026, 12, 4, 18, 0, tzinfo=dt.timezone.utc)
     loaded = load_site(site.root)
     approvals.record_comment(loaded, loaded.post(SLUG), "priya", "Lovely! Could my photo be a little bigger?")
-    yield "reminder-after-comment", reminder_for(*_loaded_voice(site.root, "priya"), NOW).message
+    yield "reminder-after-comment", _sent(site.root, reminder_for(*_loaded_voice(site.root, "priya"), NOW).message)
 
     _decide(site, "priya", "declined", clock, dt.datetime(2026, 12, 5, 11, 0, tzinfo=dt.timezone.utc),
             reason="Please say “shared calendar”, not “calendar”.")
@@ -79,8 +82,9 @@ def round_trip(root: Path, language: str, clock: list[dt.datetime]) -> Iterator[
 
     loaded = load_site(site.root)
     cancel_with = "The magazine that was to carry it has closed."
-    yield "cancelled-after-answer", cancel_message(loaded, loaded.post(SLUG), person, cancel_with, answered=True)
-    yield "cancelled-before-answer", cancel_message(loaded, loaded.post(SLUG), person, cancel_with, answered=False)
+    for kind, answered in (("cancelled-after-answer", True), ("cancelled-before-answer", False)):
+        yield kind, _in_thread(site.root, cancel_message(loaded, loaded.post(SLUG), person, cancel_with,
+                                                         answered=answered))
 
     site.quote(SLUG, "marcus", "Say what you will do, then do it.\n")
     for cid in ("priya", "marcus"):
@@ -88,8 +92,24 @@ def round_trip(root: Path, language: str, clock: list[dt.datetime]) -> Iterator[
     loaded = load_site(site.root)
     shown = assess_post(loaded, loaded.post(SLUG)).published_post
     assert shown is not None
-    yield "thanks", thank_message(loaded, shown, loaded.contributors["priya"],
-                                  f"https://blog.example/posts/{SLUG}/#voice-priya")
+    yield "thanks", _in_thread(site.root, thank_message(loaded, shown, loaded.contributors["priya"],
+                                                        f"https://blog.example/posts/{SLUG}/#voice-priya"))
+
+
+def _in_thread(root: Path, message: EmailMessage) -> EmailMessage:
+    """The message as the next one of Priya's conversation (its "Re:" subject), as `--send` writes it."""
+    loaded = load_site(root)
+    return continue_thread(message, thread_of(approvals.read_records(root, loaded.post(SLUG), Problems())
+                                              .get("priya")))
+
+
+def _sent(root: Path, message: EmailMessage, note: str | None = None) -> EmailMessage:
+    """The message in her conversation, recorded as delivered (with the private note it carried), as `--send` does."""
+    message = _in_thread(root, message)
+    loaded = load_site(root)
+    approvals.record_sent(loaded, loaded.post(SLUG), "priya", str(message["Message-ID"]), str(message["Subject"]),
+                          note)
+    return message
 
 
 def _decide(site: Site, cid: str, decision: str, clock: list[dt.datetime], at: dt.datetime,
@@ -118,7 +138,8 @@ def _preview(root: Path, clock: list[dt.datetime], at: dt.datetime) -> EmailMess
     quote = next(q for q in status.post.quotes if q.contributor_id == "priya")
     approvals.record_event(loaded, status.post, "priya", "previewed", "<preview@blog.example>",
                            previewed_digest=voice.digest)
-    return preview_message(loaded, status.post, made.contributor, quote.note, made.info, made.html)
+    note = fresh_note(thread_of(voice.record), quote.note)  # said in the invitation: not again
+    return _sent(root, preview_message(loaded, status.post, made.contributor, note, made.info, made.html), note)
 
 
 def reviewed(message: EmailMessage) -> dict[str, str]:

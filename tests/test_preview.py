@@ -152,11 +152,12 @@ def test_preview_page_is_unindexed_private_and_says_how_to_approve(consent_site:
     marker = re.search(r"rc2[a-z2-7]{44}", parse_qs(parts.query)["subject"][0]).group(0)
     assert parse_qs(parts.query) == {"subject": [f"Changes to my words in “Alpha Roundup” {marker}"],
                                      "body": [f"What I would like changed:\n\n\n\nReference: {marker}\n"]}
-    assert "Please answer by <strong>January 31, 2099</strong>" in html  # as CLDR writes dates in English
+    assert "Please approve, or ask for changes, by <strong>January 31, 2099</strong>" in html  # as CLDR writes it
+    assert "answer by" not in html.lower()  # they have answered: the page, like the message, asks for approval
     assert "Could you approve it, or tell me what you'd like changed, by January 31, 2099?" in \
         plain_text(eml(site, "zoe", "alpha"))  # they have answered: it is their approval that is asked for
     beta = site.read("_previews/zoe/beta.html")
-    assert "Please answer by" not in beta
+    assert "ask for changes, by" not in beta
     assert TOKEN_LINE.search(beta).group(1) != tokens[0]
 
 

@@ -15,7 +15,7 @@ from roundup import __version__
 from roundup.fsutil import STATE_DIR, state_dir
 
 NAME = "index.sqlite"
-FORMAT = f"5 {__version__}"
+FORMAT = f"6 {__version__}"
 """A store written by another format or roundup is made again, never trusted."""
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

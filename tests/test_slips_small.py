@@ -4,6 +4,7 @@ start a site inside another."""
 
 from __future__ import annotations
 
+import email
 from pathlib import Path
 
 from conftest import Site, run_roundup, tree_bytes
@@ -22,3 +23,72 @@ def test_status_shows_each_posts_deadline(site: Site):
         assert "deadline" not in beta
     one = site.ok("status", "--post", "alpha").stdout
     assert "deadline 2026-03-15" in one.splitlines()[0], one
+
+
+# ---- `roundup new` writes the fields a new editor needs -------------------------------------------------
+
+def uncommented(text: str, *keys: str) -> str:
+    """The template with the commented-out lines of `keys` (every key when none is named) made real."""
+    lines = []
+    for line in text.splitlines():
+        key = line.removeprefix("# ").split(":")[0]
+        if line.startswith("# ") and key.isidentifier() and (not keys or key in keys):
+            line = line.removeprefix("# ")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def test_new_site_writes_language_inbox_and_remind_every_and_builds_as_written_and_filled_in(tmp_path: Path):
+    root = tmp_path / "blog"
+    root.mkdir()
+    assert run_roundup("new", "site", cwd=root).returncode == 0
+    site = Site(root)
+    text = site.read("site.yml")
+    assert "\nlanguage: en " in text and "zh-Hans" in text  # a real setting, naming the languages there are
+    assert "\n# inbox: {host: " in text and "\n# remind_every: 3 " in text
+    site.add_post("alpha", ["zoe"])
+    site.approve_all("alpha")
+    site.build()
+    site.write("site.yml", uncommented(text).replace("language: en", "language: fr"))
+    site.ok("check")
+    site.build()
+    assert 'lang="fr"' in site.page("posts/alpha/index.html")
+
+
+def test_new_contributor_writes_language_and_short_name_lines_that_work_when_filled_in(site: Site):
+    assert site.run("new", "contributor", "priya-nair").returncode == 0
+    text = site.read("contributors/priya-nair.yml")
+    assert "\n# language: fr " in text and "default: the site's" in text
+    short = next(line for line in text.splitlines() if line.startswith("# short_name:"))
+    assert short.split("#")[1].strip() == "short_name:"  # no value guessed for them
+    assert "greetings" in text and "never guessed" in text
+    site.add_post("alpha", ["priya-nair"])
+    site.ok("check")
+    site.write("contributors/priya-nair.yml", uncommented(text, "language", "short_name", "email"))
+    site.ok("check")
+    site.ok("preview", "priya-nair")
+    mail = email.message_from_bytes((site.root / "_previews/priya-nair/alpha.eml").read_bytes())
+    assert mail["Content-Language"] == "fr", mail.as_string()[:2000]
+
+
+# ---- `roundup new site` inside a site -------------------------------------------------------------------
+
+def test_new_site_inside_a_site_is_refused_naming_the_outer_site_and_writes_nothing(site: Site, tmp_path: Path):
+    site.add_post("alpha", ["zoe"])
+    inner = site.root / "posts" / "elsewhere"
+    inner.mkdir()
+    before = tree_bytes(site.root)
+    for args, cwd in ((("new", "site"), inner), (("new", "site"), site.root / "contributors"),
+                      (("--site", "posts/fresh", "new", "site"), site.root)):
+        result = run_roundup(*args, cwd=cwd)
+        assert result.returncode == 1, result.stdout
+        assert "Traceback" not in result.stderr
+        first = result.stderr.splitlines()[0]
+        assert first.split(": ")[0].endswith("site.yml") and (cwd / first.split(": ")[0]).resolve() == \
+            site.root / "site.yml", first
+        assert str(site.root) in first and "outside" in first and "roundup new post" in first
+        assert tree_bytes(site.root) == before and list(inner.iterdir()) == []
+        assert not (site.root / "posts/fresh").exists()
+    inner.rmdir()
+    site.approve_all("alpha")
+    site.build()

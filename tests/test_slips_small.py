@@ -7,7 +7,9 @@ from __future__ import annotations
 import email
 from pathlib import Path
 
-from conftest import Site, run_roundup, tree_bytes
+import pytest
+
+from conftest import ANY, Site, assert_problem, run_roundup, tree_bytes
 
 
 # ---- status shows the deadline --------------------------------------------------------------------------
@@ -92,3 +94,60 @@ def test_new_site_inside_a_site_is_refused_naming_the_outer_site_and_writes_noth
     inner.rmdir()
     site.approve_all("alpha")
     site.build()
+
+
+# ---- an unknown field or contributor names what was meant -----------------------------------------------
+
+@pytest.mark.parametrize("path, key, meant", [
+    ("posts/alpha/quotes/zoe.md", "language", "lang"), ("posts/alpha/quotes/zoe.md", "question", "prompt"),
+    ("posts/alpha/quotes/zoe.md", "locale", "lang"), ("posts/alpha/post.md", "question", "prompt"),
+    ("posts/alpha/post.md", "due", "deadline"), ("posts/alpha/post.md", "description", "summary"),
+    ("site.yml", "lang", "language"), ("contributors/zoe.yml", "photo", "avatar"),
+    ("contributors/zoe.yml", "website", "url"), ("contributors/zoe.yml", "lang", "language")])
+def test_a_synonym_of_a_field_is_an_error_naming_the_field(site: Site, path: str, key: str, meant: str):
+    site.add_post("alpha", ["zoe"])
+    text = site.read(path)
+    value = "avatars/zoe.jpg" if key == "photo" else "fr"
+    if path.endswith(".md"):
+        text = text if text.startswith("---\n") else "---\n---\n" + text
+        site.write(path, text.replace("---\n", f"---\n{key}: {value}\n", 1))
+    else:
+        site.write(path, text + f"{key}: {value}\n")
+    result = site.run("check")
+    assert result.returncode == 1
+    assert_problem(result.stderr, path, ANY, f"unknown field `{key}`: did you mean '{meant}'?")
+
+
+def test_a_private_field_of_another_name_is_still_welcome(site: Site):
+    site.add_post("alpha", ["zoe"])
+    site.contributor("zoe", pronouns="she/her", phone="+1 555 0100", notes="met in Lyon", surname="Quill")
+    site.ok("check")
+
+
+@pytest.mark.parametrize("file, voices, says", [
+    ("priya", None, "rename this file to priya-nair.md; otherwise create contributors/priya.yml"),
+    ("priya", ["priya"], "rename this file to priya-nair.md and write 'priya-nair' in `voices`"),
+    ("priay-nair", None, "rename this file to priya-nair.md"),
+    (None, ["priya"], "write 'priya-nair' in `voices`; otherwise create contributors/priya.yml")])
+def test_a_voice_without_a_profile_suggests_the_profile_it_may_mean(site: Site, file, voices, says):
+    site.contributor("priya-nair", "Priya Nair")
+    site.contributor("kofi", "Kofi Mensah")
+    site.post("alpha", voices=voices)
+    if file:
+        site.quote("alpha", file, "Words.\n")
+    result = site.run("check")
+    assert result.returncode == 1
+    where = f"posts/alpha/quotes/{file}.md" if file else "posts/alpha/post.md"
+    assert_problem(result.stderr, where, ANY, "has no profile: did you mean 'priya-nair'?", says)
+    assert "kofi" not in result.stderr
+
+
+def test_a_voice_like_no_profile_gets_no_guess_and_several_alike_are_all_named(site: Site):
+    site.contributor("priya-nair", "Priya Nair")
+    site.contributor("priya-shah", "Priya Shah")
+    site.post("alpha", voices=["priya", "kwame"])
+    result = site.run("check")
+    assert_problem(result.stderr, "posts/alpha/post.md", ANY, "'priya'", "'priya-nair' or 'priya-shah'",
+                   "write that id in `voices`")
+    line = assert_problem(result.stderr, "posts/alpha/post.md", ANY, "'kwame' has no profile")
+    assert line.endswith("has no profile: create contributors/kwame.yml")

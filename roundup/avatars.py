@@ -138,9 +138,22 @@ def placeholder_svg(person: Contributor) -> bytes:
 
 
 def initials(name: str) -> str:
-    """Up to two initials, of any script."""
-    letters = [word[0] for word in name.replace("-", " ").split() if word[0].isalnum()]
+    """Up to two initials, of any script: the first name's and the last name's, the Arabic article aside
+    (يوسف العلي → يع, Yusuf al-Ali → YA)."""
+    letters = [_initial(word) for part in name.split() for word in _without_article(part).split("-") if word]
+    letters = [letter for letter in letters if letter.isalnum()]
     return "".join(letters[:1] + letters[1:][-1:]).upper() or "?"
+
+
+def _without_article(part: str) -> str:
+    """A name without the Arabic article written before a hyphen in Latin letters (al-Ali, El-Amin → Ali, Amin)."""
+    head, hyphen, rest = part.partition("-")
+    return rest if hyphen and rest and head.lower() in ("al", "el") else part
+
+
+def _initial(word: str) -> str:
+    """A word's first letter; in Arabic, the first letter after the article ال (العلي → ع)."""
+    return word[2] if word.startswith("ال") and len(word) > 2 else word[0]
 
 
 def _placeholder_path(person: Contributor) -> str:

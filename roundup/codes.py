@@ -9,6 +9,7 @@ from roundup import tokens
 from roundup.errors import RoundupError
 from roundup.gate import PostStatus, VoiceState, VoiceStatus, assess_post
 from roundup.model import Site
+from roundup.unsent import waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,22 @@ class Checked:
         return self.voice.state is not VoiceState.UNANSWERED and bool(self.voice.digest) and \
             self.claims.matches(self.voice.digest)
 
+    def newer_preview(self) -> dt.datetime | None:
+        """When a preview of their voice as it is now was sent, after the one this code came from (None when
+        there is none: the code is current, or their voice changed since that preview, or it was not sent)."""
+        record = self.voice.record
+        if self.current or record is None or record.previewed_digest != self.voice.digest or \
+                waiting(record.unsent, "previewed"):
+            return None
+        return record.previewed_at
+
     def stale_error(self) -> RoundupError:
         cid, slug = self.claims.contributor_id, self.claims.slug
+        newer = self.newer_preview()
+        if newer is not None:
+            return RoundupError(f"this code is from an earlier preview of {cid}'s voice in {slug}; the newer preview "
+                                f"sent on {newer.date().isoformat()} shows it as it is now, so this code cannot approve "
+                                f"it; nothing was recorded — ask {cid} to answer that preview (nothing needs sending)")
         return RoundupError(f"{cid}'s voice in {slug} (the quote, their profile or the post's text) changed after this "
                             "preview was sent, so this code cannot approve it; nothing was recorded — send a new "
                             f"preview: roundup preview {cid} --post {slug}")

@@ -75,13 +75,26 @@ def email_problem(value: str) -> str | None:
 
 TYPO_CUTOFF = 0.75
 """How alike (difflib's ratio) a key must be to a field's name to be taken for a typo of it: `handel`,
-`avtar`, `urls` are; `phone`, `notes`, `lang`, `surname` are not."""
+`avtar`, `urls` are; `phone`, `notes`, `surname` are not."""
+
+ALIASES = {
+    "language": ("lang",), "lang": ("language",), "locale": ("language", "lang"), "question": ("prompt",),
+    "due": ("deadline",), "due_date": ("deadline",), "description": ("summary",), "photo": ("avatar",),
+    "picture": ("avatar",), "image": ("avatar",), "website": ("url",), "homepage": ("url",),
+    "smtp": ("mail",), "imap": ("inbox",),
+}
+"""Words that mean a field without looking like its name (`language` for a quote's `lang`), each with the
+fields it may mean, the first one there is taken."""
 
 
 def close_match(key: object, names: tuple[str, ...]) -> str | None:
-    """The one of `names` that `key` is most likely a typo of (case aside), if any."""
+    """The one of `names` that `key` means (a synonym of ALIASES) or is most likely a typo of (case aside),
+    if any."""
     if not isinstance(key, str):
         return None
+    meant = next((name for name in ALIASES.get(key.lower(), ()) if name in names), None)
+    if meant is not None:
+        return meant
     found = difflib.get_close_matches(key.lower(), names, n=1, cutoff=TYPO_CUTOFF)
     return found[0] if found else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterable
@@ -226,12 +227,26 @@ def _quotes(root: Path, folder: Path, f: Fields, contributors: dict[str, Contrib
             quotes.append(found[cid])
         if not _has_profile(root, contributors, cid):
             where = (quote_name, None) if cid in found else (f.path, line)
-            problems.add(*where, f"contributor {cid!r} has no profile: create contributors/{cid}.yml")
+            problems.add(*where, _no_profile(root, cid, cid in found, listed is not None))
     if listed is not None:
         for cid in sorted(set(found) - seen):
             problems.add(f"{rel(root, folder)}/quotes/{cid}.md", None,
                          f"is not listed in `voices` of {f.path}: add {cid!r} there, or move the file out of quotes/")
     return tuple(quotes)
+
+
+def _no_profile(root: Path, cid: str, has_file: bool, listed: bool) -> str:
+    """Why a voice without a profile is a problem, naming the profiles it may have meant (`priya` for
+    `priya-nair`) and what to change for each."""
+    create = f"create contributors/{cid}.yml"
+    ids = sorted(path.stem for path in (root / "contributors").glob("*.yml") if ID_RE.match(path.stem))
+    meant = [other for other in ids if cid in other.split("-")][:3] or difflib.get_close_matches(cid, ids, n=1)
+    if not meant:
+        return f"contributor {cid!r} has no profile: {create}"
+    one, named = (meant[0], repr(meant[0])) if len(meant) == 1 else ("<id>", "that id")
+    fix = [f"rename this file to {one}.md"] * has_file + [f"write {named} in `voices`"] * listed
+    return (f"contributor {cid!r} has no profile: did you mean {' or '.join(map(repr, meant))}? If so, "
+            f"{' and '.join(fix)}; otherwise {create}")
 
 
 def _quote_files(root: Path, folder: Path, problems: Problems) -> dict[str, Quote | None]:

@@ -20,9 +20,11 @@ _MARKER = re.compile(
     r"|الرسالة الأصلية|رسالة معاد توجيهها)\s*-{2,}$|^(Begin forwarded message"
     r"|Anfang der weitergeleiteten Nachricht|D[ée]but du message r[ée]exp[ée]di[ée])\s?:$", re.I)
 _FORWARD = re.compile(r"forward|weitergeleit|transf|reenviado|doorgestuurd|inoltrato|r[ée]exp|转发|転送|توجيه", re.I)
-_HEAD_FROM = re.compile(r"^\*?(From|Von|De|Van|Da|Fr[åa]n|Fra|Od|差出人|送信者|发件人|寄件者|من)\s?[:：]\*?\s*\S", re.I)
+_HEAD_FROM = re.compile(r"^\*{0,2}(From|Von|De|Van|Da|Fr[åa]n|Fra|Od|差出人|送信者|发件人|寄件者|من)\s?[:：]\*{0,2}\s*\S",
+                        re.I)
+"""The first line of a quoted header block, as plain text (`*From:*`) or as an HTML one becomes (`**From:**`)."""
 _HEAD_NEXT = re.compile(
-    r"^\*?(Sent|Date|Gesendet|Datum|Envoy[ée]|Enviado|Fecha|Verzonden|Inviato|Data|Skickat|Sendt|To|An|[ÀA]|Para"
+    r"^\*{0,2}(Sent|Date|Gesendet|Datum|Envoy[ée]|Enviado|Fecha|Verzonden|Inviato|Data|Skickat|Sendt|To|An|[ÀA]|Para"
     r"|Aan|Till|Til|Cc|Subject|Betreff|Objet|Asunto|Onderwerp|Oggetto|Assunto|[ÄA]mne|Emne|送信日時|日付|宛先|件名"
     r"|发送时间|發送時間|日期|收件人|收件者|抄送|副本|主题|主旨|تاريخ الإرسال|التاريخ|إلى|نسخة|الموضوع)\s?[:：]", re.I)
 _ADDRESSED = re.compile(r"<[^<>\s@]+@[^<>\s]+>.{0,40}[:：]$")

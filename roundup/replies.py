@@ -266,10 +266,36 @@ def _unflow(part: Message, text: str) -> str:
 
 
 def _from_html(markup: str) -> str:
-    """Plain text of an HTML body: blockquotes become "> " lines; no links, images or emphasis marks."""
-    converter = html2text.HTML2Text()
+    """Text of an HTML body, as the Markdown a quote file holds: blockquotes become "> " lines, bold and italics
+    `**bold**` and `*italics*`; no links or images."""
+    converter = _Text()
     converter.ignore_links = converter.ignore_images = converter.ignore_emphasis = True
     converter.ignore_tables = converter.unicode_snob = True
     converter.body_width = 0
-    text = converter.handle(markup[:_HTML_LIMIT]).replace("\xa0", " ")
-    return _MD_ESCAPE.sub(r"\1", text)
+    text = converter.handle(markup[:_HTML_LIMIT].translate(_UNMARK)).replace("\xa0", " ")
+    text = _MD_ESCAPE.sub(r"\1", text)
+    for pattern, mark in _EMPHASIS:
+        text = pattern.sub(lambda m: m[1] + (mark + m[2] + mark if any(c.isalnum() for c in m[2]) else m[2]) + m[3],
+                           text)
+    return text.translate(_UNMARK)
+
+
+_MARKS = {"b": "\ue000\ue001", "strong": "\ue000\ue001", "i": "\ue002\ue003", "em": "\ue002\ue003"}
+"""Where bold and italics start and end, marked by characters of the private use area while html2text works
+(its own emphasis marks add spaces inside words and leave `****` for empty tags)."""
+_UNMARK = dict.fromkeys(map(ord, "\ue000\ue001\ue002\ue003"))
+_EMPHASIS = ((re.compile("\ue002(\\s*)([^\ue002\ue003\n]*?)(\\s*)\ue003"), "*"),
+             (re.compile("\ue000(\\s*)([^\ue000\ue001\n]*?)(\\s*)\ue001"), "**"))
+"""Italics, then bold, within one line, as Markdown marks around the words (spaces kept outside them); a pair
+across lines or around no word is dropped."""
+
+
+class _Text(html2text.HTML2Text):
+    """html2text, with bold and italics marked (see `_MARKS`) outside preformatted text."""
+
+    def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
+        mark = _MARKS.get(tag)
+        if mark is None or self.pre:
+            super().handle_tag(tag, attrs, start)
+        else:
+            self.o(mark[not start])

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from roundup.errors import Problem, RoundupError
 from roundup.fields import ID_RE
 from roundup.fsutil import atomic_write
+from roundup.i18n import shipped
 from roundup.words import id_advice
 
 SITE = """\
 title: My Roundups                       # required
 base_url: https://example.com/           # required: where the site will live
-editor: {name: Your Name, email: you@example.com}
+editor: {{name: Your Name, email: you@example.com}}
+language: en                             # your pages' and messages' language: {languages}
 # theme: default                         # a folder under themes/, else the shipped theme
 # output: _site
 # previews: _previews
-# mail: {host: localhost, port: 25, starttls: false, username: null, password_env: ROUNDUP_SMTP_PASSWORD}
+# mail: {{host: localhost, port: 25, starttls: false, username: null, password_env: ROUNDUP_SMTP_PASSWORD}}
+# inbox: {{host: imap.example.com, username: you@example.com}}   # where `roundup inbox --imap` reads replies
+# remind_every: 3                        # days between two reminders to the same person
 """
 
 POST = """\
@@ -46,6 +51,9 @@ name: {name}                             # required; shown exactly as written
 # avatar: avatars/{id}.jpg               # a file under contributors/, or an https URL
 # bio: One or two sentences, Markdown.
 # email: {id}@example.com                # private: previews are sent here
+# language: fr                           # private: the language roundup writes to them in; default: the site's
+# short_name:                            # optional: the name they go by, used in greetings ("Dear Priya",
+#                                        # "Dear Dr. Okafor"); never guessed: without it, the full name is used
 """
 
 
@@ -59,13 +67,26 @@ def new_site(root: Path) -> list[str]:
     """Start a site in `root`; the lines that say what was made."""
     target = root / "site.yml"
     _refuse_existing(root, target)
+    _refuse_nested(root)
     root.mkdir(parents=True, exist_ok=True)
     for folder in ("contributors/avatars", "posts"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    atomic_write(target, SITE.encode())
+    atomic_write(target, SITE.format(languages=", ".join(shipped())).encode())
     note = _ignore(root / ".gitignore")
     made = ["site.yml", "contributors/", "posts/"] + ([".gitignore"] if note is None else [])
     return ["Created " + ", ".join(made)] + ([note] if note else [])
+
+
+def _refuse_nested(root: Path) -> None:
+    """A site inside another would be read as part of it (under its posts/, as a post whose build fails on
+    the inner site's output): refuse, naming the outer site.yml."""
+    here = root.resolve()
+    outer = next((folder for folder in here.parents if (folder / "site.yml").is_file()), None)
+    if outer is not None:
+        raise RoundupError([Problem(os.path.relpath(outer / "site.yml"), None, (
+            f"{here} is inside the site of this site.yml, and a site inside another breaks that site's build. "
+            f"Start the new site in a folder outside {outer}; to add to this site, use `roundup new post <slug>` "
+            "or `roundup new contributor <id>`"))])
 
 
 def _ignore(path: Path) -> str | None:

@@ -30,7 +30,9 @@ _REFUSE = re.compile(
 
 
 def _plain(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).replace("’", "'").split())
+    """The words alone: one space between them, typographic apostrophes and emphasis marks (`**do not**`,
+    `_not_`) taken out."""
+    return " ".join(re.sub(r"[*_]", "", unicodedata.normalize("NFKC", text)).replace("’", "'").split())
 
 
 def reads_as_yes(text: str) -> bool:

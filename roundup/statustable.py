@@ -65,7 +65,8 @@ def post_status(status: PostStatus, today: dt.date, timeline: bool = False) -> l
     """One post's part of the status table (and, with `timeline`, each voice's history)."""
     post, late = status.post, overdue(status, today)
     approved = sum(v.state is VoiceState.APPROVED for v in status.voices)
-    lines = [f"{post.slug}  ({post.date.isoformat()}, {VERDICT[status.inclusion]}, "
+    due = f", deadline {post.deadline.isoformat()}" if post.deadline else ""
+    lines = [f"{post.slug}  ({post.date.isoformat()}{due}, {VERDICT[status.inclusion]}, "
              f"{approved}/{len(status.voices)} approved)"]
     rows = [[v.contributor_id, v.name, v.state.value + (" (overdue)" if late and v in status.pending else ""),
              why(v)] for v in status.voices]

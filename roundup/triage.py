@@ -192,9 +192,11 @@ def _decided(checked: codes.Checked, words: str) -> Outcome:
                        post, cid, words[:REASON_LIMIT])
     if not checked.current:
         what = "approve" if kind is tokens.Kind.APPROVE else "ask for changes to"
+        newer = checked.newer_preview()
+        then = f"read it; the newer preview sent on {newer.date().isoformat()} shows their voice as it is now, so " \
+            "nothing needs sending" if newer else f"read it, then roundup preview {cid} --post {post.slug}"
         return _loud(Outcome(Kind.COMMENT, f"from {about}: its code was made to {what} an earlier version of their "
-                                           f"voice; read it, then roundup preview {cid} --post {post.slug}",
-                             post, cid, words[:REASON_LIMIT]), words)
+                                           f"voice; {then}", post, cid, words[:REASON_LIMIT]), words)
     if kind is tokens.Kind.CHANGES:
         return Outcome(Kind.CHANGE, f"{cid} asked for changes to their voice in {post.slug} (Ask-for-changes button)"
                        + _kept_up(checked), post, cid, words[:REASON_LIMIT])

@@ -114,6 +114,26 @@ def test_whoever_has_no_photo_gets_an_inert_placeholder_with_their_initials(pict
     assert ElementTree.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
 
 
+@pytest.mark.parametrize("name, letters", [
+    ("يوسف العلي", "يع"), ("العلي", "ع"), ("يوسف", "ي"), ("عبد الله", "عل"), ("ليلى حداد", "لح"),
+    ("Yusuf al-Ali", "YA"), ("Yusuf Al-Ali", "YA"), ("al-Ali", "A"), ("Salah El-Din", "SD"), ("Al Pacino", "AP"),
+    ("Jean-Luc Picard", "JP"), ("Zoë Ångström-Núñez", "ZN"), ("林美玲", "林"), ("ال", "ا"), ("Michael-El Smith", "MS")])
+def test_initials_take_the_family_name_after_the_arabic_article(name: str, letters: str):
+    from roundup.avatars import initials
+    assert initials(name) == letters
+
+
+def test_the_placeholder_of_an_arabic_name_shows_the_family_names_letter(site: Site):
+    site.contributor("yusuf", "يوسف العلي")
+    site.add_post("alpha", ["yusuf"])
+    site.approve_all("alpha")
+    site.build()
+    img = next(dict(a) for t, a in parse_html(site.page("posts/alpha/index.html")).tags
+               if t == "img" and "يوسف" in (dict(a).get("alt") or ""))
+    svg = (site.out / "posts/alpha" / img["src"]).resolve().read_text(encoding="utf-8")
+    assert re.search(r">\s*يع\s*</text>", svg), svg
+
+
 def test_a_remote_photo_is_linked_and_never_fetched_at_build_time(site: Site):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

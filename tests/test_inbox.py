@@ -116,6 +116,26 @@ def test_answers_fill_the_quote_files_keeping_their_front_matter(round_trip: Sit
     assert consent_files(site) | {"alpha/approvals.yml": b""} == before | {"alpha/approvals.yml": b""}
 
 
+def test_an_html_only_answer_keeps_its_bold_and_italics_and_never_its_markup(round_trip: Site):
+    site = round_trip
+    zoe = sent(site, "_previews/zoe/alpha-invitation.eml")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = str(zoe["To"]), str(zoe["From"]), "Re: " + str(zoe["Subject"])
+    msg["Message-ID"], msg["In-Reply-To"] = make_msgid(domain="example.net"), str(zoe["Message-ID"])
+    msg.set_content('<div dir="ltr">Partnerships last when <b>both</b> sides keep <i>showing</i> up, '
+                    'un<strong>believ</strong>ably. &lt;script&gt;alert(1)&lt;/script&gt;</div>', subtype="html")
+    assert [kind for kind, _ in inbox(site, maildir(site, bytes(msg)))] == ["answer"]
+    words = "Partnerships last when **both** sides keep *showing* up, un**believ**ably. <script>alert(1)</script>"
+    assert site.read("posts/alpha/quotes/zoe.md") == words + "\n"
+    site.quote("alpha", "sam", "Trust.\n")
+    site.quote("alpha", "lee", "Time.\n")
+    site.approve_all("alpha")
+    site.build()
+    page = site.page("posts/alpha/index.html")
+    assert "when <strong>both</strong> sides keep <em>showing</em> up, un<strong>believ</strong>ably." in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
 def answered(site: Site) -> Site:
     """zoe and sam have answered and been sent previews."""
     site.quote("alpha", "zoe", "Showing up.\n")

@@ -169,13 +169,15 @@ CASES = {  # name: (the message, given the site's root) -> (kind, the line's wor
                      "zoe alpha", "alpha", "zoe", "")),
     "approval-of-an-earlier-version": (
         lambda r: mail(f"x {code(r, APPROVE, digest='sha256:' + '0' * 64)}"),
-        (Kind.COMMENT, "from zoe in alpha: its code was made to approve an earlier version of their voice; read it, "
-                       "then roundup preview zoe --post alpha", "alpha", "zoe", "x")),
+        (Kind.COMMENT, "from zoe in alpha: its code was made to approve an earlier version of their voice; read it; "
+                       f"the newer preview sent on {NOW.date()} shows their voice as it is now, so nothing needs "
+                       "sending", "alpha", "zoe", "x")),
     "changes-to-an-earlier-version-with-a-withdrawal": (
         lambda r: mail(f"Do not publish.\n{code(r, CHANGES, digest='sha256:' + '0' * 64)}"),
         (Kind.COMMENT, "ASKS TO WITHDRAW: from zoe in alpha: its code was made to ask for changes to an earlier "
-                       "version of their voice; read it, then roundup preview zoe --post alpha; nothing was taken "
-                       "down: if they mean it, run roundup decline zoe alpha", "alpha", "zoe", "Do not publish.")),
+                       f"version of their voice; read it; the newer preview sent on {NOW.date()} shows their voice as "
+                       "it is now, so nothing needs sending; nothing was taken down: if they mean it, run roundup "
+                       "decline zoe alpha", "alpha", "zoe", "Do not publish.")),
     "two-codes": (
         lambda r: mail(f"{code(r, APPROVE)} {code(r, CHANGES)}"),
         (Kind.ASIDE, "it carries 2 different codes", None, None, "")),
@@ -457,15 +459,43 @@ def test_a_code_is_read_against_the_voice_as_it_stands_now(world: Path):
         codes.read(site, value, NOW, b"another secret")
 
 
-def test_an_approval_code_made_for_words_that_changed_since_says_to_send_a_new_preview(world: Path):
-    site = read_site(world)
-    with pytest.raises(RoundupError) as error:
-        consent.check_token(site, code(world, APPROVE, digest="sha256:" + "0" * 64), NOW)
-    assert error.value.lines() == [
-        "zoe's voice in alpha (the quote, their profile or the post's text) changed after this preview was sent, so "
-        "this code cannot approve it; nothing was recorded — send a new preview: roundup preview zoe --post alpha"]
-    status, claims = consent.check_token(site, code(world, APPROVE), NOW)
-    assert (status.post.slug, claims.contributor_id, claims.kind) == ("alpha", "zoe", APPROVE)
+def test_a_code_from_an_earlier_preview_names_the_newer_one_only_when_it_was_sent_for_their_voice_now(
+        world: Path, tmp_path: Path):
+    """A code made for words the contributor has since been sent a new preview of says so (nothing needs
+    sending); when that preview was only written, or their voice changed again since, the way out is a new
+    preview."""
+    root = tmp_path / "site"
+    shutil.copytree(world, root)
+    old = code(root, APPROVE, digest="sha256:" + "0" * 64)
+    site = read_site(root)
+    checked = codes.read(site, old, NOW, SECRET)
+    sent_on = checked.voice.record.previewed_at
+    assert sent_on is not None and checked.newer_preview() == sent_on
+    assert codes.read(site, code(root, APPROVE), NOW, SECRET).newer_preview() is None
+    assert str(checked.stale_error()) == (
+        f"this code is from an earlier preview of zoe's voice in alpha; the newer preview sent on {sent_on.date()} "
+        "shows it as it is now, so this code cannot approve it; nothing was recorded — ask zoe to answer that "
+        "preview (nothing needs sending)")
+    with pytest.raises(RoundupError, match="the newer preview sent on"):
+        consent.check_token(site, old, NOW)
+    again = "the quote, their profile or the post's text) changed after this preview was sent, so this code " \
+        "cannot approve it; nothing was recorded — send a new preview: roundup preview zoe --post alpha"
+    voice = checked.voice
+    approvals.record_event(site, site.post("alpha"), "zoe", "previewed", "<x.previewed@roundup.test>", unsent=True,
+                           previewed_digest=voice.digest)  # written, not sent
+    site = read_site(root)
+    unsent = codes.read(site, old, NOW, SECRET)
+    assert unsent.newer_preview() is None and str(unsent.stale_error()).endswith(again)
+    approvals.record_event(site, site.post("alpha"), "zoe", "previewed", "<y@roundup.test>",
+                           sent=("<x.previewed@roundup.test>",), previewed_digest=voice.digest)
+    assert codes.read(read_site(root), old, NOW, SECRET).newer_preview() is not None  # sent after all
+    Site(root).quote("alpha", "zoe", "Edited after the newer preview.\n")
+    site = read_site(root)
+    edited = codes.read(site, old, NOW, SECRET)
+    assert edited.newer_preview() is None and str(edited.stale_error()).endswith(again)
+    assert classify(root, mail(f"x {old}")).why == ("from zoe in alpha: its code was made to approve an earlier "
+                                                   "version of their voice; read it, then roundup preview zoe --post "
+                                                   "alpha")
 
 
 def first_format(cid: str, slug: str) -> str:

@@ -230,14 +230,31 @@ def test_outlook_header_block_in_the_persons_own_text_needs_a_second_header_line
     assert new == "From: my experience, paper wins.\n\nThat's all."
 
 
-def test_html_blockquotes_are_quoted_and_markup_leaves_no_markdown_noise():
+def test_html_blockquotes_are_quoted_and_markup_leaves_no_markdown_noise_but_bold_and_italics():
     raw = (b"From: a@example.org\nMessage-ID: <h@x>\nContent-Type: text/html; charset=utf-8\n\n"
            b"<p>1. <b>Bold</b> and <i>it</i> - <a href='https://x.example/'>a link</a> "
            b"<img src='cid:1' alt='pic'> 2+2 *star* [x]</p><ul><li>item</li></ul>"
            b"<blockquote>old <b>words</b></blockquote>")
     reply = replies.parse(raw)
-    assert reply.new_text == "1. Bold and it - a link 2+2 *star* [x]\n\n  * item"
-    assert reply.quoted_text == "> old words"
+    assert reply.new_text == "1. **Bold** and *it* - a link 2+2 *star* [x]\n\n  * item"
+    assert reply.quoted_text == "> old **words**"
+
+
+@pytest.mark.parametrize("html, text", [
+    ("<p><b>Hello</b>, world</p>", "**Hello**, world"),
+    ("<p>un<strong>believ</strong>able <em>and</em> <i>so</i></p>", "un**believ**able *and* *so*"),
+    ("<p>a <b> spaced </b>b</p>", "a  **spaced** b"),
+    ("<p><i><b>both</b></i> <b><i>ways</i></b></p>", "***both*** ***ways***"),
+    ("<p><b></b>empty<b> </b>tags <b>**</b> <i>.</i></p>", "empty tags ** ."),
+    ("<b><p>one</p><p>two</p></b>", "one\n\ntwo"),
+    ("<p><b>a <b>b</b> c</b></p>", "a **b** c"),
+    ("<pre><b>code</b></pre>", "code"),
+    ("<p>\ue000not\ue001 \ue002marks\ue003</p>", "not marks"),
+    ("<p>&lt;b&gt;text&lt;/b&gt; <b>&lt;i&gt;</b></p>", "<b>text</b> **<i>**"),
+])
+def test_bold_and_italics_of_html_become_markdown_emphasis_and_nothing_else(html: str, text: str):
+    raw = f"From: a@example.org\nMessage-ID: <e@x>\nContent-Type: text/html; charset=utf-8\n\n{html}".encode()
+    assert replies.parse(raw).new_text == text
 
 
 def test_attachments_and_attached_messages_are_not_the_persons_text():

@@ -93,6 +93,10 @@ def test_inline_answers_between_quoted_lines_are_kept():
     ("I withdraw, do NOT publish", False, True, False),
     ("Je ne pourrai finalement pas participer.", False, False, True),
     ("Trust is what partnerships can't live without.", False, False, False),
+    ("Please **do not** publish it.", False, True, False),  # bold in an HTML reply, or asterisks in a plain one
+    ("do _not_ publish", False, True, False),
+    ("I *can't* take part after all.", False, False, True),
+    ("**Looks great**, thank you!", True, False, False),
 ])
 def test_what_words_read_like_is_told_for_the_line_only(text: str, yes: bool, withdraw: bool, refuse: bool):
     assert (signals.reads_as_yes(text), signals.reads_as_withdrawal(text), signals.reads_as_refusal(text)) == \

@@ -221,13 +221,12 @@ def test_site_option_still_wins_over_the_lookup(site: Site, tmp_path: Path):
     assert "alpha" not in result.stdout
 
 
-def test_new_site_creates_in_the_current_folder_even_inside_a_site(site: Site):
-    base(site)
-    inner = site.root / "posts" / "elsewhere"
-    inner.mkdir()
+def test_new_site_creates_in_the_current_folder_never_a_site_above(tmp_path: Path):
+    inner = tmp_path / "blog" / "drafts"
+    inner.mkdir(parents=True)
     result = run_roundup("new", "site", cwd=inner)
     assert result.returncode == 0, result.stderr
-    assert (inner / "site.yml").is_file()
+    assert (inner / "site.yml").is_file() and not (tmp_path / "blog" / "site.yml").exists()
 
 
 # ---- 8. `roundup new site` writes a .gitignore --------------------------------------------------------

@@ -121,7 +121,7 @@ CASES = (
          thread=("{{msgid}}", "<roundup.invite.77e1.ana-lima@roundup.example>")),
     Case("gmail_html_only.eml", "Gmail: HTML only, top-posted, gmail_quote blockquote; UTF-8 quoted-printable",
          UNANSWERED, ANSWER,
-         "My answer: a plain text file called now.txt, next to my notes.\n\nEvery evening I write down the one "
+         "My answer: a plain text file called **now.txt**, next to my notes.\n\nEvery evening I write down the one "
          "thing I'm in the middle of. The next morning I don't have to remember where I was; the file tells me. "
          "It has survived three laptops and two jobs.",
          "<CAJx7fQ1m9Rt4Yw2zXv8uKp3Lq6Ns5H@mail.gmail.com>"),

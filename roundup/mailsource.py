@@ -130,11 +130,30 @@ def from_mbox(path: Path) -> Iterator[Incoming]:
 
 
 def _clean(text: object, most: int = 200) -> str:
-    """A server's words, safe to print: control characters replaced, at most `most` characters."""
+    """A server's words, safe to print: decoded (imaplib's errors carry them as bytes), control characters
+    replaced, at most `most` characters."""
+    if isinstance(text, BaseException) and len(text.args) == 1 and isinstance(text.args[0], bytes):
+        text = text.args[0]
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     value = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
     return value[:most] + ("…" if len(value) > most else "")
+
+
+HOSTNAME_MISMATCH = 62
+"""OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH: the certificate is genuine, but for another name."""
+
+
+def _untrusted(config: InboxConfig, exc: ssl.SSLCertVerificationError) -> str:
+    """What to do when the server's certificate was refused: another name, or an authority we do not trust."""
+    where, why = f"{config.host}:{config.port}", _clean(exc.verify_message or exc)
+    if exc.verify_code == HOSTNAME_MISMATCH:
+        return (f"the certificate of the server at {where} is for another name ({why}): set `inbox: host` to the "
+                "name on the server's certificate")
+    return (f"the certificate of the server at {where} is not trusted ({why}): if the server has its own "
+            "certificate (self-signed, or from your organisation's own authority), set the environment variable "
+            "SSL_CERT_FILE to a CA bundle file that includes it, as in `SSL_CERT_FILE=~/imap-ca.pem roundup inbox "
+            "--imap`; otherwise check that `inbox: host` is your mail provider's IMAP server")
 
 
 def _quoted(name: str) -> str:
@@ -201,6 +220,8 @@ class Imap:
                                         f"({_clean(exc)}): set `inbox: tls: true` if it speaks TLS from the start "
                                         "(port 993), or check `inbox: host` and `inbox: port`") from None
             return conn
+        except ssl.SSLCertVerificationError as exc:
+            raise self._problem(("host",), _untrusted(c, exc)) from None
         except ssl.SSLError as exc:
             raise self._problem(("tls", "starttls", "host"), f"the TLS handshake with {where} failed ({_clean(exc)}): "
                                 "check that `inbox: host` is the name on the server's certificate, and `inbox: tls` "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Dovecot, Site, assert_problem, free_port
+from conftest import Dovecot, Site, assert_problem, free_port, run_roundup_env
 from roundup import mailsource
 from roundup.errors import RoundupError
 from roundup.mailsource import LIMIT, Imap, Incoming, from_maildir, from_mbox
@@ -274,11 +274,29 @@ def test_unknown_host(site, password):
     assert_problem(refusal(config), "site.yml", line_of(site, "host"), "no-such-host.invalid", "inbox: host")
 
 
-@pytest.mark.parametrize("server_fixture", ["dovecot_tls", "dovecot"])
-def test_tls_failure(request, site, password, server_fixture):
-    server = request.getfixturevalue(server_fixture)  # an untrusted certificate, or no TLS at all
-    config = site_inbox(site, host=server.host, port=server.port, tls=True, username="ann", password_env="TEST_IMAP_PW")
+def test_tls_failure(site, password, dovecot):
+    config = site_inbox(site, host=dovecot.host, port=dovecot.port, tls=True, username="ann",
+                        password_env="TEST_IMAP_PW")  # a server that speaks no TLS at all
     assert_problem(refusal(config), "site.yml", line_of(site, "tls"), "tls handshake", "inbox: host")
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+def test_a_self_signed_certificate_is_not_trusted_and_ssl_cert_file_is_named(request, site, password, mode):
+    server = request.getfixturevalue(f"dovecot_{mode}")
+    config = site_inbox(site, host=server.host, port=server.port, tls=mode == "tls", starttls=mode == "starttls",
+                        username="ann", password_env="TEST_IMAP_PW")
+    line = assert_problem(refusal(config), "site.yml", line_of(site, "host"), "is not trusted",
+                          "self-signed certificate", "set the environment variable SSL_CERT_FILE to a CA bundle "
+                          "file that includes it")
+    assert "b'" not in line and 'b"' not in line
+
+
+def test_a_certificate_for_another_name_says_so(site, password, dovecot_tls, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_tls.cert))  # trusted, but made for 127.0.0.1 only
+    config = site_inbox(site, host="localhost", port=dovecot_tls.port, username="ann", password_env="TEST_IMAP_PW")
+    line = assert_problem(refusal(config), "site.yml", line_of(site, "host"), "is for another name",
+                          "set `inbox: host` to the name on the server's certificate")
+    assert "SSL_CERT_FILE" not in line
 
 
 def test_starttls_not_offered(site, password, dovecot):
@@ -291,7 +309,35 @@ def test_login_refused(site, monkeypatch, dovecot):
     monkeypatch.setenv("TEST_IMAP_PW", "wrong")
     config = site_inbox(site, host=dovecot.host, port=dovecot.port, tls=False, username="ann",
                         password_env="TEST_IMAP_PW")
-    assert_problem(refusal(config), "site.yml", line_of(site, "username"), "refused the login", "$TEST_IMAP_PW")
+    line = assert_problem(refusal(config), "site.yml", line_of(site, "username"), "refused the login",
+                          "$TEST_IMAP_PW", "([AUTHENTICATIONFAILED] Authentication failed.)")
+    assert "b'" not in line and 'b"' not in line
+
+
+def test_roundup_inbox_says_the_servers_words_as_text_and_how_to_trust_a_certificate(site, dovecot, dovecot_tls):
+    site.config(inbox={"host": dovecot.host, "port": dovecot.port, "tls": False, "username": "ann",
+                       "password_env": "TEST_IMAP_PW"})
+    result = run_roundup_env("inbox", "--imap", cwd=site.root, env={"TEST_IMAP_PW": "wrong"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "refused the login of 'ann' ([AUTHENTICATIONFAILED] Authentication failed.)" in result.stderr
+    assert "b'" not in result.stderr and "\\r" not in result.stderr
+    site.config(inbox={"host": dovecot_tls.host, "port": dovecot_tls.port, "username": "ann",
+                       "password_env": "TEST_IMAP_PW"})
+    result = run_roundup_env("inbox", "--imap", cwd=site.root, env={"TEST_IMAP_PW": "secret-imap-pw"})
+    assert result.returncode == 1 and "is not trusted (self-signed certificate)" in result.stderr
+    assert "SSL_CERT_FILE" in result.stderr
+    result = run_roundup_env("inbox", "--imap", cwd=site.root, env={"TEST_IMAP_PW": "secret-imap-pw",
+                                                                   "SSL_CERT_FILE": str(dovecot_tls.cert)})
+    assert result.returncode == 0, result.stderr  # the bundle named: the server is trusted
+
+
+def test_the_servers_words_are_text_however_imaplib_carries_them():
+    import imaplib
+    assert mailsource._clean(imaplib.IMAP4.error(b"[AUTHENTICATIONFAILED] Caf\xc3\xa9 says no\r\n")) == \
+        "[AUTHENTICATIONFAILED] Café says no"
+    assert mailsource._clean(imaplib.IMAP4.error("STARTTLS extension not supported by server.")) == \
+        "STARTTLS extension not supported by server."
+    assert mailsource._clean(OSError(104, "Connection reset by peer")) == "[Errno 104] Connection reset by peer"
 
 
 def test_password_missing(site, monkeypatch, dovecot):

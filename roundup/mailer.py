@@ -148,6 +148,13 @@ def _refused(config: MailConfig, exc: BaseException) -> Problem | None:
 def _unusable(config: MailConfig, exc: BaseException) -> Problem:
     """The setting to fix when the server could not be reached or spoken to at all."""
     where = f"{config.host}:{config.port}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return Problem("site.yml", config.line("tls", "starttls", "host"), f"the TLS handshake with {where} failed: "
+                       f"its certificate is not trusted ({_reason(exc)}): check that `mail: host` is the name on the "
+                       "server's certificate; if the server has its own certificate (self-signed, or from your "
+                       "organisation's own authority), set the environment variable SSL_CERT_FILE to a CA bundle file "
+                       "that includes it, as in `SSL_CERT_FILE=~/smtp-ca.pem roundup preview … --send`. `mail: tls` "
+                       "(TLS from the first byte, port 465) and `mail: starttls` (port 587 or 25) stay as they are")
     if isinstance(exc, ssl.SSLError):
         return Problem("site.yml", config.line("tls", "starttls", "host"), f"the TLS handshake with {where} failed "
                        f"({_reason(exc)}): check that `mail: host` is the name on the server's certificate, and "

@@ -290,7 +290,8 @@ def test_implicit_tls_checks_the_certificate(site: Site, smtps_server: Mailbox):
     result = run_roundup_env("preview", "zoe", "--post", "alpha", "--send", cwd=site.root, env=env)
     assert result.returncode == 1
     assert re.search(r"not sent: zoe: .*certificate", result.stderr, re.IGNORECASE), result.stderr
-    assert_problem(result.stderr, "site.yml", mail_line(site, "tls"), "TLS handshake", "`mail: tls`")
+    assert_problem(result.stderr, "site.yml", mail_line(site, "tls"), "TLS handshake", "`mail: tls`",
+                   "certificate is not trusted", "SSL_CERT_FILE")
     assert smtps_server.logins == [] and smtps_server.received == []
 
 

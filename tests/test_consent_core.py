@@ -517,6 +517,23 @@ def test_a_malformed_entry_is_reported_never_used(tmp_path, entry, words):
     assert all(p.path == "posts/alpha/approvals.yml" and p.line for p in problems.items)
 
 
+def test_a_hand_edited_thread_is_reported_whole_with_the_first_80_characters_of_the_bad_value(tmp_path):
+    """What each problem says, word for word, and how much of the value it shows (a header injection can be long)."""
+    write_post(tmp_path)
+    bad_id, bad_note = "<" + "x" * 100 + "\r\nBcc: y@example.org>", "sha256:" + "z" * 100
+    (tmp_path / "posts/alpha/approvals.yml").write_text(yaml.safe_dump({"zoe": {
+        "thread": ["<1@example.org>", bad_id], "thread_subject": "Hello\nBcc: evil@example.org",
+        "notes_sent": [bad_note]}}), encoding="utf-8")
+    problems = Problems()
+    assert approvals.read_records(tmp_path, post(), problems) == {}
+    assert [p.message for p in problems.items] == [
+        f"`thread` must hold only Message-IDs written by roundup, like <1.2.invited@example.org> (got "
+        f"{bad_id[:80]!r}): remove that line, or the whole `thread`",
+        "`thread_subject` must be one line (it is the subject every later message continues): join its lines, or "
+        "remove it",
+        f"`notes_sent` must hold only digests written by roundup, sha256: and 64 hex digits (got {bad_note[:80]!r})"]
+
+
 def test_timestamps_and_defaults_are_read_as_written(tmp_path):
     write_post(tmp_path)
     text = yaml.safe_dump({"zoe": {"approved_at": "2026-03-01T10:00:00", "digest": "sha256:" + "0" * 64},

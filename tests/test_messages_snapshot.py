@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Site, front_matter
+from conftest import Site
 from roundup import approvals, i18n, tokens
 from roundup.codes import codes_for
+from roundup.consent import thread_of
+from roundup.errors import Problems
 from roundup.gate import assess_post
 from roundup.messages import cancel_message, invitation_message, preview_message, thank_message
 from roundup.outreach import reminder_for
-from roundup.consent import thread_of
-from roundup.threads import continue_thread, fresh_note
 from roundup.preview import make_preview
-from roundup.errors import Problems
+from roundup.threads import continue_thread, fresh_note
 from roundup.validate import load_site
 
 FIXTURES = Path(__file__).parent / "messages"

@@ -257,13 +257,18 @@ def record_sent(site: Site, post: Post, contributor_id: str, message_id: str, su
     """Remember a message delivered to them about this post as the last of their conversation (the first
     one's `subject` is the thread's), with the digest of the private `note` it carried, if any."""
     def change(old: dict[str, Any]) -> dict[str, Any]:
-        sent = [m for m in old.get("thread") or () if isinstance(m, str)]
+        sent = _strings(old.get("thread"))
         first = {} if sent and old.get("thread_subject") else {"thread_subject": one_line(subject)}
-        notes = [n for n in old.get("notes_sent") or () if isinstance(n, str)]
+        notes = _strings(old.get("notes_sent"))
         said = {"notes_sent": [*notes, note_digest(note)]} if note and note_digest(note) not in notes else {}
         return {**old, "thread": [*sent, message_id], **first, **said}
     if is_message_id(message_id):  # one roundup could not read back would only end the conversation
         _update(site.config.root, post, contributor_id, change)
+
+
+def _strings(value: Any) -> list[str]:
+    """A list of text as read back (`Fields.text_list` takes one value for a list of one), the rest left out."""
+    return [value] if isinstance(value, str) else [v for v in value or () if isinstance(v, str)]
 
 
 def record_comment(site: Site, post: Post, contributor_id: str, text: str) -> None:

@@ -143,8 +143,9 @@ def cancel(root: Path, slug: str, deliver: bool, reason: str | None = None) -> S
     was_online = assess_post(site, post).published_post is not None
     _set_status(site.config.root, post, "cancelled")
     records = read_records(site.config.root, post, Problems())
-    told = [q.contributor_id for q in post.quotes] + [q.contributor_id for q in post.unanswered
-                                                      if q.contributor_id in records and records[q.contributor_id].invited_at]
+    invited = [q.contributor_id for q in post.unanswered if (r := records.get(q.contributor_id)) and r.invited_at]
+    told = [cid for cid in (*(q.contributor_id for q in post.quotes), *invited)  # not who already left
+            if not (cid in records and records[cid].decision == "out")]
     answered = {q.contributor_id for q in post.quotes}
     outgoing = [Outgoing(cid, continue_thread(cancel_message(site, post, site.contributors[cid], reason, was_online,
                                                              cid in answered), thread_of(records.get(cid))),

@@ -19,12 +19,12 @@ from roundup.errors import Problem, RoundupError
 from roundup.i18n import Translator
 from roundup.model import Contributor, Post, Quote, Site
 from roundup.theme import words_of
+from roundup.threads import POLICY, one_line
 
 if TYPE_CHECKING:
     from roundup.preview import PreviewInfo
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,15 +313,9 @@ def thank_message(site: Site, post: Post, person: Contributor, voice_url: str) -
                     paragraphs)
 
 
-def one_line(text: str) -> str:
-    """Text for a header or a mailto subject: line breaks and control characters become one space (a name
-    or a title can never add a header)."""
-    return _CONTROL.sub(" ", text).strip()
-
-
 def _message(site: Site, person: Contributor, words: Translator, subject: str, paragraphs: list) -> EmailMessage:
     editor = site.config.editor
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = Address(one_line(editor.name), addr_spec=editor.email or "")
     if person.email:
         msg["To"] = Address(one_line(person.profile.name), addr_spec=person.email)

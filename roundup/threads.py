@@ -3,16 +3,37 @@
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 
 MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f\x41-\x7e]{1,200}@[\x21-\x3b\x3d\x3f\x41-\x7e]{1,200}>")
 """A Message-ID as roundup makes them: printable ASCII between <>, one @, no space, no line break."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+"""Control characters (C0 and C1) and the line and paragraph separators: each may end a header line."""
 REPLY = "Re: "
 """What a subject that continues a conversation starts with: the prefix mail clients use in every language."""
+
+
+class MessageIdsHeader(UnstructuredHeader):
+    """In-Reply-To and References: Message-IDs, folded only between them and never encoded, however long (the
+    default folding turns a Message-ID longer than a line into an encoded word, which no mail client decodes in
+    these headers: the reply would not thread)."""
+
+    max_count = 1
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        return f"{self.name}: " + f"{policy.linesep} ".join(str(self).split()) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("in-reply-to", MessageIdsHeader)
+_HEADERS.map_to_type("references", MessageIdsHeader)
+POLICY = email.policy.default.clone(header_factory=_HEADERS)
+"""How roundup writes and reads back its messages: the standard policy, with MessageIdsHeader."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +54,8 @@ def is_message_id(value: str) -> bool:
 
 
 def one_line(text: str) -> str:
-    """Text for a header: line breaks and control characters become one space."""
+    """Text for a header or a mailto subject: line breaks and control characters become one space (a name or a
+    title can never add a header)."""
     return _CONTROL.sub(" ", text).strip()
 
 
@@ -43,6 +65,7 @@ def continue_thread(message: EmailMessage, thread: Thread) -> EmailMessage:
     chain = [m for m in thread.sent if is_message_id(m)]
     if not chain:
         return message
+    del message["In-Reply-To"], message["References"]  # continued once, whatever it said before
     message["In-Reply-To"] = chain[-1]
     message["References"] = " ".join(chain)
     first = one_line(thread.subject or str(message["Subject"] or ""))

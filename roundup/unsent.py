@@ -4,11 +4,12 @@ whether that copy is still the message to send."""
 from __future__ import annotations
 
 import email
-import email.policy
 from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+
+from roundup.threads import POLICY
 
 EVENTS = ("invited", "previewed", "reminded")
 """The events whose message a later `--send` may deliver (the keys `<event>_at` in approvals.yml)."""
@@ -40,7 +41,7 @@ def on_disk(path: Path, message_id: str) -> EmailMessage | None:
     """The message kept at `path` when it is still the one with this Message-ID; None when the file is gone,
     cannot be read, or holds another message."""
     try:
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        message = email.message_from_bytes(path.read_bytes(), policy=POLICY)
     except (OSError, ValueError, LookupError):
         return None
     found = str(message["Message-ID"] or "").strip()

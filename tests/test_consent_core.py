@@ -517,6 +517,26 @@ def test_a_malformed_entry_is_reported_never_used(tmp_path, entry, words):
     assert all(p.path == "posts/alpha/approvals.yml" and p.line for p in problems.items)
 
 
+def test_a_thread_of_one_written_by_hand_as_a_single_value_grows_as_a_list(tmp_path):
+    """`thread: <1@x>` (not a list) reads as a thread of one; the next message sent makes it a list of two, never
+    a list of its characters."""
+    write_post(tmp_path)
+    s, p = site(tmp_path, "zoe"), post(quote("zoe"))
+    note = threads.note_digest("A note.")
+    (tmp_path / "posts/alpha/approvals.yml").write_text(yaml.safe_dump({"zoe": {
+        "thread": "<1.invited@example.org>", "thread_subject": "An invitation", "notes_sent": note}}),
+        encoding="utf-8")
+    approvals.record_sent(s, p, "zoe", "<2.previewed@example.org>", "Re: An invitation", "Another note.")
+    assert approvals.read_records(tmp_path, p, Problems())["zoe"].thread == threads.Thread(
+        ("<1.invited@example.org>", "<2.previewed@example.org>"), "An invitation",
+        (note, threads.note_digest("Another note.")))
+
+
+def test_a_header_value_never_holds_a_line_break_of_any_kind():
+    """C0 and C1 controls (NEL, U+0085, ends a line for str.splitlines) and the Unicode separators become spaces."""
+    assert threads.one_line(" Tools\r\nBcc: x@y\x85we\x0bkeep\u2028now\x9f ") == "Tools Bcc: x@y we keep now"
+
+
 def test_a_hand_edited_thread_is_reported_whole_with_the_first_80_characters_of_the_bad_value(tmp_path):
     """What each problem says, word for word, and how much of the value it shows (a header injection can be long)."""
     write_post(tmp_path)

@@ -195,10 +195,13 @@ def test_remind_nudges_only_who_is_waiting_and_at_most_every_few_days(asking: Si
     assert asking.run("remind", "alpha").returncode == 1
 
 
-def test_cancel_tells_the_invited_voices_too(asking: Site):
+def test_cancel_tells_the_invited_voices_too_and_not_who_already_left(asking: Site):
     asking.ok("invite", "alpha", "--contributor", "sam")
+    asking.ok("invite", "alpha", "--contributor", "lee")
+    asking.ok("decline", "lee", "alpha", "--not-taking-part")  # Count me out: they know it is not for them
     result = asking.ok("cancel", "alpha")
     assert "sam: wrote" in result.stdout and "zoe: wrote" in result.stdout and "lee:" not in result.stdout
+    assert not (asking.root / "_previews/lee/alpha.cancelled.eml").exists()
     sam = plain_text(eml(asking, "_previews/sam/alpha.cancelled.eml"))
     zoe = plain_text(eml(asking, "_previews/zoe/alpha.cancelled.eml"))
     assert "So there's no need to answer my invitation." in sam  # only invited: nothing about their words

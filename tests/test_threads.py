@@ -195,6 +195,26 @@ def test_invite_then_cancel_is_one_conversation_and_a_message_never_sent_is_no_p
     assert len(zoe) == 1 and zoe[0]["In-Reply-To"] is None
 
 
+def test_a_long_message_id_threads_in_a_client_that_reads_the_headers_as_they_are(asking: Site, smtp_server):
+    """An editor at a long domain makes Message-IDs longer than a line: In-Reply-To and References still carry
+    them as they are (folded between them, never an encoded word, which no mail client decodes there), in the
+    file written and in the mail delivered."""
+    site = asking
+    site.config(mail={"host": "127.0.0.1", "port": smtp_server.port},
+                editor={"name": "Ed Itor", "email": "ed@newsletter.friends-of-the-community-garden.example.org"})
+    site.ok("invite", "alpha", "--contributor", "sam", "--send")
+    shift(site, "alpha", 5)
+    site.ok("remind", "alpha", "--send")
+    sent = [r["raw"] for r in smtp_server.received if "sam@example.net" in r["rcpt_tos"]]
+    written = (site.root / "_previews/sam/alpha-reminder.eml").read_bytes()
+    assert len(sent) == 2
+    first = email.message_from_bytes(sent[0], policy=email.policy.compat32)["Message-ID"]
+    assert len(first) > 78  # longer than a line
+    for raw in (sent[1], written):
+        headers = email.message_from_bytes(raw, policy=email.policy.compat32)  # no decoding, as a client reads them
+        assert headers["In-Reply-To"].strip() == first and headers["References"].split() == [first]
+
+
 def test_a_record_without_a_thread_starts_one_and_the_answer_keeps_it(asking: Site, smtp_server):
     site = asking
     site.ok("invite", "alpha", "--contributor", "sam", "--send")

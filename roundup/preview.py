@@ -163,13 +163,12 @@ def _info(site: Site, status: PostStatus, voice: VoiceStatus, contributor: Contr
                     snapshot(post, quote, contributor.profile))
     answered = words.date(record.at.date()) if record and record.decision and shown else None
     declined = record is not None and record.decision == "declined"
-    commented = open_comment(record) is not None
+    comment = open_comment(record)
     return PreviewInfo(contributor.profile.name, editor.name, codes.approve or "", links["approve"], links["changes"],
                        words.date(post.deadline) if post.deadline else None, shown, answered,
                        words.date(record.at.date()) if declined else None, record.reason if declined else None,
-                       words.date(record.commented_at.date()) if commented else None,
-                       record.comment if commented else None,
-                       first_answer=not (record and record.decision) and not commented)
+                       words.date(comment.day) if comment else None, comment.text if comment else None,
+                       first_answer=not (record and record.decision) and comment is None)
 
 
 def open_comment(record: Record | None) -> Said | None:

@@ -170,12 +170,12 @@ CASES = {  # name: (the message, given the site's root) -> (kind, the line's wor
     "approval-of-an-earlier-version": (
         lambda r: mail(f"x {code(r, APPROVE, digest='sha256:' + '0' * 64)}"),
         (Kind.COMMENT, "from zoe in alpha: its code was made to approve an earlier version of their voice; read it; "
-                       f"the newer preview sent on {NOW.date()} shows their voice as it is now, so nothing needs "
+                       "the newer preview sent on {previewed} shows their voice as it is now, so nothing needs "
                        "sending", "alpha", "zoe", "x")),
     "changes-to-an-earlier-version-with-a-withdrawal": (
         lambda r: mail(f"Do not publish.\n{code(r, CHANGES, digest='sha256:' + '0' * 64)}"),
         (Kind.COMMENT, "ASKS TO WITHDRAW: from zoe in alpha: its code was made to ask for changes to an earlier "
-                       f"version of their voice; read it; the newer preview sent on {NOW.date()} shows their voice as "
+                       "version of their voice; read it; the newer preview sent on {previewed} shows their voice as "
                        "it is now, so nothing needs sending; nothing was taken down: if they mean it, run roundup "
                        "decline zoe alpha", "alpha", "zoe", "Do not publish.")),
     "two-codes": (
@@ -310,7 +310,8 @@ def test_each_message_gets_exactly_one_outcome_and_its_line(world: Path, case: s
     build, (kind, why, slug, cid, text) = CASES[case]
     outcome = classify(world, build(world), secret=None if case == "a-code-with-no-secret" else SECRET)
     approve = code(world, APPROVE)
-    assert (outcome.kind, outcome.why) == (kind, why.replace("{approve}", approve))
+    previewed = str(entry(world, "alpha", "zoe")["previewed_at"])[:10]  # the day the fixture ran, not today
+    assert (outcome.kind, outcome.why) == (kind, why.replace("{approve}", approve).replace("{previewed}", previewed))
     assert (outcome.post.slug if outcome.post else None, outcome.contributor_id, outcome.text) == \
         (slug, cid, text.replace("{approve}", approve))
 
@@ -653,7 +654,9 @@ def test_a_run_records_each_outcome_once_and_says_what_it_did(root: Path):
         mail(f"Sorry. {code(root, OUT, 'kim', 'tools', digest='')}", KIM, "Kim Sato", "Count me out", None, "<m5@x>"),
         mail("Hello?", "x@elsewhere.example", "", "Hi", None, "<m6@x>")]
     live_before = (root / "posts/tools/published.yml").read_bytes()
+    started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     lines = list(inbox.run(root, maildir(root, *messages)))
+    done = dt.datetime.now(dt.timezone.utc)
     assert lines == [
         "  answer          kim answered for alpha (from kim@example.org, “Re: An invitation”)",
         "  approval        zoe approved their voice in alpha (approval code) (from zoe@example.net, “Re: Alpha "
@@ -682,13 +685,13 @@ def test_a_run_records_each_outcome_once_and_says_what_it_did(root: Path):
     assert (root / "posts/tools/published.yml").read_bytes() == live_before  # mail never takes it down
     site = read_site(root)
     assert assess_post(site, site.post("tools")).published_post is not None
-    when = f"{NOW:%Y-%m-%dT}"
     rows = handled(root)
     assert [row[:1] + row[2:] for row in rows] == [
         ["<m1@x>", "answer", "alpha", "kim"], ["<m2@x>", "approval", "alpha", "zoe"],
         ["<m3@x>", "change request", "tools", "zoe"], ["<m4@x>", "comment", "tools", "ana"],
         ["<m5@x>", "not taking part", "tools", "kim"], ["<m6@x>", "needs reading", "-", "-"]]
-    assert all(row[1].startswith(when) and row[1].endswith("Z") and len(row[1]) == 20 for row in rows)
+    assert all(row[1].endswith("Z") and len(row[1]) == 20 and
+               started <= dt.datetime.fromisoformat(row[1].replace("Z", "+00:00")) <= done for row in rows)
     assert (root / inbox.HANDLED).read_text(encoding="utf-8").startswith(inbox.HANDLED_HEADER)
     before = files(root)
     assert list(inbox.run(root, inbox.Source(maildir=root.parent / "Maildir"))) == [
